@@ -1,0 +1,85 @@
+/*
+ * buffer.c — the growable byte buffer described in buffer.h.
+ */
+#include "buffer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void buffer_free(Buffer *b)
+{
+    free(b->data);
+    *b = BUFFER_EMPTY;
+}
+
+/* Slides the pending bytes to offset 0, reclaiming the consumed prefix. */
+static void buffer_compact(Buffer *b)
+{
+    if (b->cur == 0)
+        return;
+    size_t pending = buffer_pending(b);
+    memmove(b->data, b->data + b->cur, pending);
+    b->cur = 0;
+    b->end = pending;
+}
+
+int buffer_reserve(Buffer *b, size_t n)
+{
+    if (b->size - b->end >= n)
+        return 0;
+    buffer_compact(b);
+    if (b->size - b->end >= n)
+        return 0;
+
+    size_t need = b->end + n;
+    if (need < n)                       /* size_t overflow */
+        return -1;
+    size_t size = b->size ? b->size : 64;
+    while (size < need)
+        size = size * 2 > size ? size * 2 : need;
+    char *data = realloc(b->data, size);
+    if (data == NULL)
+        return -1;
+    b->data = data;
+    b->size = size;
+    return 0;
+}
+
+int buffer_append(Buffer *b, const void *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (buffer_reserve(b, n) < 0)
+        return -1;
+    memcpy(b->data + b->end, p, n);
+    b->end += n;
+    return 0;
+}
+
+int buffer_append_str(Buffer *b, const char *s)
+{
+    return buffer_append(b, s, strlen(s));
+}
+
+void buffer_consume(Buffer *b, size_t n)
+{
+    b->cur += n;
+    if (b->cur >= b->end)
+        b->cur = b->end = 0;
+}
+
+void buffer_shrink_if_idle(Buffer *b, size_t keep)
+{
+    if (buffer_pending(b) != 0 || b->size <= keep)
+        return;
+    if (keep == 0) {
+        buffer_free(b);
+        return;
+    }
+    char *data = realloc(b->data, keep);
+    if (data == NULL)
+        return;                         /* keeping the big block is harmless */
+    b->data = data;
+    b->size = keep;
+    b->cur = b->end = 0;
+}

@@ -1,0 +1,142 @@
+/*
+ * store.h — the persistent key-value store both servers serve.
+ *
+ * In memory: a hash table (chained, grows and shrinks, amortised O(1))
+ * hashed with SipHash-1-3 under a key drawn at random when the process
+ * starts, so no client can choose keys that all land in one bucket.
+ *
+ * On disk: an append-only file.  Every mutation is appended as the
+ * multibulk request that performs it (SET k v, DEL k, FLUSHDB), the very
+ * bytes a client would send, so the protocol parser reads both the wire
+ * and the file.  Opening the store replays the file.
+ *
+ * Keys and values are byte strings (pointer + length), binary-safe: they may
+ * contain NUL, CR and LF.  The store copies what it is given; the caller
+ * keeps ownership of its arguments.
+ *
+ * Writing and durability.  A mutation is applied in memory at once and its
+ * record queued; store_sync() writes the queued records to the file and
+ * fsyncs according to the policy:
+ *     always    fsync at every store_sync: call it once per event-loop
+ *               round, after executing requests and before sending any
+ *               reply (group commit: one fsync covers the whole round);
+ *     everysec  fsync at most about once a second, so at most ~1 s of
+ *               acknowledged writes are at risk if the machine loses power;
+ *     no        never fsync; the kernel writes back when it likes.
+ * A reply that acknowledges a mutation must only be sent after the
+ * store_sync() that follows it has succeeded.
+ *
+ * Errors.  Functions that can fail return -1 and put a one-line reason,
+ * with the strerror() text of the failing call, in the caller's err buffer
+ * (STORE_ERR_LEN bytes is enough).  Nothing in the store exits or aborts.
+ * If store_sync() fails (disk full, I/O error), the file is cut back to
+ * its last complete record, the records stay queued, and every later
+ * mutation is refused (-1, with the reason) until a retried sync succeeds;
+ * reads keep working throughout.
+ *
+ * Compaction.  The file only grows while the server runs; it is rewritten
+ * as one SET per live key at store_close(), and at store_open() when most
+ * of its records are dead.  We chose not to rewrite while serving: for a
+ * large store, writing every key takes long enough to stall every client
+ * (Redis avoids the stall by forking a child to write the snapshot, which is
+ * beyond this lab).  A rewrite writes a temporary file in the same
+ * directory, fsyncs it, renames it over the old one and fsyncs the
+ * directory, so a crash at any moment leaves a complete old or new file.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define STORE_ERR_LEN 256
+
+typedef struct Store Store;
+
+typedef enum StoreFsync {
+    STORE_FSYNC_NO,
+    STORE_FSYNC_EVERYSEC,
+    STORE_FSYNC_ALWAYS
+} StoreFsync;
+
+typedef struct StoreOptions {
+    StoreFsync fsync;        /* default STORE_FSYNC_EVERYSEC */
+    size_t     max_key_len;  /* default 512 MiB; longer keys are refused */
+    size_t     max_value_len;/* default 512 MiB; longer values are refused */
+} StoreOptions;
+
+/* Fills o with the defaults above. */
+void store_options_default(StoreOptions *o);
+
+/* "always", "everysec" or "no" -> policy.  0, or -1 for any other name. */
+int store_fsync_parse(const char *name, StoreFsync *policy);
+
+/* The name of a policy, as store_fsync_parse accepts it. */
+const char *store_fsync_name(StoreFsync policy);
+
+/*
+ * Opens (creating if missing) the store file at path and replays it.
+ * opt may be NULL for the defaults.
+ * A last record cut short by a crash is dropped, with one warning on stderr
+ * naming its byte offset, and the file truncated back to the last complete
+ * record.  Any other damage refuses to open: NULL, with the offset in err.
+ * Also NULL (reason in err) if the file cannot be opened, read or locked.
+ */
+Store *store_open(const char *path, const StoreOptions *opt,
+                  char *err, size_t errlen);
+
+/* Sets key to value (inserting or overwriting).  0, or -1 with err set
+ * (key or value over its limit, out of memory, store in write error). */
+int store_put(Store *s, const void *key, size_t klen,
+              const void *val, size_t vlen, char *err, size_t errlen);
+
+/* Looks key up.  If present, sets *val and *vlen to the stored bytes (owned
+ * by the store, valid until the next mutation) and returns true. */
+bool store_get(const Store *s, const void *key, size_t klen,
+               const void **val, size_t *vlen);
+
+/* true if key is present. */
+bool store_exists(const Store *s, const void *key, size_t klen);
+
+/* Removes key.  1 if it was present, 0 if not, -1 with err set. */
+int store_delete(Store *s, const void *key, size_t klen,
+                 char *err, size_t errlen);
+
+/* Removes every key (FLUSHDB).  0, or -1 with err set. */
+int store_clear(Store *s, char *err, size_t errlen);
+
+/* Number of keys. */
+size_t store_count(const Store *s);
+
+/*
+ * Calls visit(ctx, key, klen, val, vlen) for every key, in no particular
+ * order.  visit must not modify the store; a non-zero return stops the walk
+ * and is returned by store_foreach (0 once every key was visited).
+ */
+typedef int (*StoreVisitor)(void *ctx, const void *key, size_t klen,
+                            const void *val, size_t vlen);
+int store_foreach(const Store *s, StoreVisitor visit, void *ctx);
+
+/*
+ * Writes the queued records and fsyncs as the policy says (see above).
+ * Call once per event-loop round before sending replies, and whenever
+ * store_sync_timeout_ms() says time is up.  0, or -1 with err set.
+ */
+int store_sync(Store *s, char *err, size_t errlen);
+
+/* Milliseconds until store_sync() must run again for the everysec policy
+ * (0: now), or -1 if nothing is waiting for an fsync.  Use it to bound the
+ * event loop's select() timeout. */
+long store_sync_timeout_ms(const Store *s);
+
+/* Rewrites the file now as one SET per live key (see Compaction). */
+int store_compact(Store *s, char *err, size_t errlen);
+
+/*
+ * Closes the store: writes what is queued, compacts, fsyncs, closes the
+ * file and frees everything, even when it returns -1 (err says what failed;
+ * the old file is then intact).  s must not be used afterwards.
+ */
+int store_close(Store *s, char *err, size_t errlen);
+
+#endif

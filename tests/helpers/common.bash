@@ -1,0 +1,131 @@
+# Shared helpers for every bats file: where the programs are, starting a
+# program in the background, waiting for its ready line, stopping it by pid.
+#
+# Usage, at the top of a .bats file:
+#     load helpers/common
+#     teardown() { kill_started; }
+#
+# Rules these helpers enforce (see ../shared/testing-notes.md):
+#   - background processes close bats' fd 3 (3>&-), or bats would hang;
+#   - every process is remembered by pid and killed in teardown, never by name;
+#   - waiting is polling with a bound, never a bare sleep;
+#   - servers listen on port 0 and the test reads the real port from the
+#     ready line "listening on <addr>:<port>".
+
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+# Where the binaries are: the tree itself, or build/sanitize for SANITIZE=1,
+# or a student's tree when the grader sets it.
+BIN_ROOT="${BIN_ROOT:-$ROOT}"
+BUILD_ROOT="${BUILD_ROOT:-$ROOT/build/release}"
+SIGNAL_DEMO="${SIGNAL_DEMO:-$BIN_ROOT/signal_demo/signal_demo}"
+KV_BLOCKING="${KV_BLOCKING:-$BIN_ROOT/stages/blocking/kvserver-blocking}"
+KV_SELECT="${KV_SELECT:-$BIN_ROOT/stages/select/kvserver}"
+CLIENT_PY="$ROOT/client.py"
+RESP="$ROOT/tests/helpers/resp.py"
+
+STARTED_PIDS=()
+
+# start_bg OUT ERR CMD [ARGS...]: start CMD in the background with stdout in
+# OUT and stderr in ERR; sets BG_PID and remembers it for kill_started.
+start_bg() {
+  local out=$1 err=$2
+  shift 2
+  "$@" >"$out" 2>"$err" </dev/null 3>&- &
+  BG_PID=$!
+  STARTED_PIDS+=("$BG_PID")
+}
+
+# is_running PID: true while PID exists and is not a zombie waiting for wait.
+is_running() {
+  local state
+  [[ -r /proc/$1/stat ]] || return 1
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z && $state != X ]]
+}
+
+# wait_for_line FILE REGEX SECONDS PID: poll FILE until a line matches REGEX.
+# Fails early, with a message, if PID exits first.
+wait_for_line() {
+  local file=$1 regex=$2 secs=$3 pid=$4 i
+  for ((i = 0; i < secs * 50; i++)); do
+    grep -Eq -- "$regex" "$file" 2>/dev/null && return 0
+    if ! is_running "$pid"; then
+      grep -Eq -- "$regex" "$file" 2>/dev/null && return 0
+      echo "process $pid exited before printing a line matching /$regex/" >&2
+      echo "--- its stdout:" >&2; cat "$file" >&2
+      return 1
+    fi
+    sleep 0.02
+  done
+  echo "no line matching /$regex/ in $file within ${secs}s" >&2
+  echo "--- what it printed:" >&2; cat "$file" >&2
+  return 1
+}
+
+# wait_until SECONDS CMD [ARGS...]: poll CMD until it succeeds, at most SECONDS.
+wait_until() {
+  local secs=$1 i
+  shift
+  for ((i = 0; i < secs * 50; i++)); do
+    "$@" && return 0
+    sleep 0.02
+  done
+  return 1
+}
+
+# wait_exit PID SECONDS: wait for PID to exit (bounded); sets EXIT_STATUS.
+# Returns 1 if it is still running after SECONDS.
+wait_exit() {
+  local pid=$1 secs=$2
+  wait_until "$secs" eval "! is_running $pid" || return 1
+  EXIT_STATUS=0
+  wait "$pid" 2>/dev/null || EXIT_STATUS=$?
+  return 0
+}
+
+# stop_pid PID: SIGTERM, up to 2 s to exit, then SIGKILL.
+stop_pid() {
+  local pid=$1
+  is_running "$pid" || { wait "$pid" 2>/dev/null; return 0; }
+  kill -TERM "$pid" 2>/dev/null
+  wait_exit "$pid" 2 && return 0
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+
+# kill_started: teardown — stop everything this test started.
+kill_started() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
+  STARTED_PIDS=()
+}
+
+# start_server BIN [ARGS...]: start a kvserver on port 0 with a store file in
+# the test's temporary directory (unless ARGS give -d) and wait for its ready
+# line.  Sets SERVER_PID, SERVER_PORT, SERVER_OUT, SERVER_ERR, SERVER_STORE.
+start_server() {
+  local bin=$1
+  shift
+  [[ -x $bin ]] || { echo "server binary not built: $bin (run make)" >&2; return 1; }
+  SERVER_STORE=${SERVER_STORE:-$BATS_TEST_TMPDIR/store.aof}
+  SERVER_OUT=$BATS_TEST_TMPDIR/server.out
+  SERVER_ERR=$BATS_TEST_TMPDIR/server.err
+  local args=(-p 0) given=("$@") i
+  for ((i = 0; i < ${#given[@]}; i++)); do
+    [[ ${given[i]} == -d ]] && SERVER_STORE=${given[i + 1]:-}
+  done
+  [[ " $* " == *" -d "* ]] || args+=(-d "$SERVER_STORE")
+  start_bg "$SERVER_OUT" "$SERVER_ERR" "$bin" "${args[@]}" "$@"
+  SERVER_PID=$BG_PID
+  wait_for_line "$SERVER_OUT" '^listening on .*:[0-9]+$' 5 "$SERVER_PID" || {
+    echo "server never printed its ready line 'listening on ADDR:PORT' within 5 s" >&2
+    echo "--- its stderr:" >&2; cat "$SERVER_ERR" >&2
+    return 1
+  }
+  SERVER_PORT=$(sed -nE 's/^listening on .*:([0-9]+)$/\1/p' "$SERVER_OUT" | head -1)
+}
