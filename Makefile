@@ -54,7 +54,7 @@ ifneq ($(wildcard tests/protocol_test.c),)
   PROGRAMS += $(PROTO_TEST)
 endif
 
-.PHONY: all test run clean deps
+.PHONY: all test run clean deps fuzz fuzz-smoke
 all: $(PROGRAMS)
 
 objs_of = $(patsubst %.c,$(OBJ)/%.o,$(wildcard $(1)/*.c))
@@ -84,6 +84,38 @@ deps:
 
 test: deps all
 	BIN_ROOT=$(BIN_ROOT) BUILD_ROOT=$(CURDIR)/$(OUT) bats --timing $(BATS_FILES)
+	$(MAKE) --no-print-directory fuzz-smoke
+
+# Fuzzing with libFuzzer (clang): the request parser + command table, and
+# loading a store file.  `make fuzz` runs each target FUZZ_TIME seconds,
+# `make test` a short smoke.  Seeds live in tests/fuzz/corpus/<target>/ (read
+# only); what the fuzzer discovers goes to build/fuzz/corpus/<target>/.  A
+# crash is saved as build/fuzz/crash-*; once fixed, copy it into the seed
+# corpus, where every later run replays it as a regression input.
+FUZZ_TIME    ?= 60
+FUZZ_SMOKE   ?= 10
+FUZZ_TARGETS := requests store
+FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Icommon \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC)
+
+fuzz: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  echo "fuzzing $$t for $(FUZZ_TIME) s"; \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=build/fuzz/ -print_final_stats=1 \
+	    build/fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>build/fuzz/$$t.log \
+	    || { tail -40 build/fuzz/$$t.log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units' build/fuzz/$$t.log; \
+	done
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=$(FUZZ_SMOKE)
 
 run: $(SELECT)
 	$(SELECT) -p 6380
