@@ -35,13 +35,19 @@
  * reads keep working throughout.
  *
  * Compaction.  The file only grows while the server runs; it is rewritten
- * as one SET per live key at store_close(), and at store_open() when most
- * of its records are dead.  We chose not to rewrite while serving: for a
- * large store, writing every key takes long enough to stall every client
- * (Redis avoids the stall by forking a child to write the snapshot, which is
- * beyond this lab).  A rewrite writes a temporary file in the same
- * directory, fsyncs it, renames it over the old one and fsyncs the
- * directory, so a crash at any moment leaves a complete old or new file.
+ * as one SET per live key at store_close() (unless it already holds exactly
+ * that), and at store_open() when most of its records are dead: more than
+ * twice as many records as live keys, in a file over 64 KiB.  We chose not
+ * to rewrite while serving: for a large store, writing every key takes long
+ * enough to stall every client (Redis avoids the stall by forking a child
+ * to write the snapshot, which is beyond this lab).  A rewrite writes a
+ * temporary file "<path>.tmp.<pid>" in the same directory, fsyncs it,
+ * renames it over the old one and fsyncs the directory, so a crash at any
+ * moment leaves a complete old or new file; store_open() removes the
+ * temporary file a crashed rewrite left behind.
+ *
+ * One owner.  While open, the file is locked (fcntl): a second store_open()
+ * of the same file, by another process or by this one, is refused.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -59,6 +65,10 @@ typedef enum StoreFsync {
     STORE_FSYNC_ALWAYS
 } StoreFsync;
 
+/* The length limits apply to store_put(), not to the records of the file
+ * (what was accepted once is never dropped because a limit was lowered).
+ * They may not exceed 512 MiB, the longest argument the protocol parser
+ * reads back: store_open() refuses larger ones. */
 typedef struct StoreOptions {
     StoreFsync fsync;        /* default STORE_FSYNC_EVERYSEC */
     size_t     max_key_len;  /* default 512 MiB; longer keys are refused */
@@ -80,7 +90,8 @@ const char *store_fsync_name(StoreFsync policy);
  * A last record cut short by a crash is dropped, with one warning on stderr
  * naming its byte offset, and the file truncated back to the last complete
  * record.  Any other damage refuses to open: NULL, with the offset in err.
- * Also NULL (reason in err) if the file cannot be opened, read or locked.
+ * Also NULL (reason in err) if the file cannot be opened, read or locked
+ * (another store has it open), or if opt is invalid.
  */
 Store *store_open(const char *path, const StoreOptions *opt,
                   char *err, size_t errlen);
@@ -98,7 +109,8 @@ bool store_get(const Store *s, const void *key, size_t klen,
 /* true if key is present. */
 bool store_exists(const Store *s, const void *key, size_t klen);
 
-/* Removes key.  1 if it was present, 0 if not, -1 with err set. */
+/* Removes key.  1 if it was present, 0 if not (nothing to record, so 0
+ * even in write error), -1 with err set. */
 int store_delete(Store *s, const void *key, size_t klen,
                  char *err, size_t errlen);
 
@@ -125,8 +137,9 @@ int store_foreach(const Store *s, StoreVisitor visit, void *ctx);
 int store_sync(Store *s, char *err, size_t errlen);
 
 /* Milliseconds until store_sync() must run again for the everysec policy
- * (0: now), or -1 if nothing is waiting for an fsync.  Use it to bound the
- * event loop's select() timeout. */
+ * (0: now), or -1 if nothing is waiting for an fsync.  In write error, the
+ * time until the failed sync should be retried (about once a second).
+ * Use it to bound the event loop's select() timeout. */
 long store_sync_timeout_ms(const Store *s);
 
 /* Rewrites the file now as one SET per live key (see Compaction). */
