@@ -37,7 +37,8 @@ int signals_install(char *err, size_t errlen)
     sigemptyset(&ignore.sa_mask);
 
     if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
-        sigaction(SIGPIPE, &ignore, NULL) < 0) {
+        sigaction(SIGPIPE, &ignore, NULL) < 0 ||
+        sigaction(SIGXFSZ, &ignore, NULL) < 0) {
         snprintf(err, errlen, "sigaction: %s", strerror(errno));
         return -1;
     }

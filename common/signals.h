@@ -10,6 +10,9 @@
  *
  * SIGPIPE is ignored: writing to a client that has gone away must fail with
  * EPIPE, which the server handles, rather than kill the whole server.
+ * SIGXFSZ is ignored for the same reason: a store file that reaches the
+ * file-size limit (ulimit -f) must make the write fail with EFBIG, which the
+ * store reports as an error reply, not kill the server with every client.
  */
 #ifndef SIGNALS_H
 #define SIGNALS_H
@@ -24,7 +27,8 @@ extern volatile sig_atomic_t shutdown_requested;
  * Installs the SIGINT/SIGTERM handler with sigaction, WITHOUT SA_RESTART:
  * a blocking call (accept, read, select) interrupted by the signal then
  * fails with EINTR instead of silently resuming, so the loop gets to look
- * at the flag.  Also ignores SIGPIPE.  0, or -1 with the reason in err.
+ * at the flag.  Also ignores SIGPIPE and SIGXFSZ.  0, or -1 with the
+ * reason in err.
  */
 int signals_install(char *err, size_t errlen);
 
