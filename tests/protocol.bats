@@ -19,6 +19,7 @@ $output"
 }
 
 @test "protocol: parser cases under valgrind: no errors, no leaks" {
+  skip_if_asan "$PROTOCOL_TEST"
   local log=$BATS_TEST_TMPDIR/valgrind.log
   run timeout 120 valgrind --error-exitcode=99 --leak-check=full \
     --show-leak-kinds=all --errors-for-leak-kinds=all --log-file="$log" "$PROTOCOL_TEST"

@@ -129,3 +129,12 @@ start_server() {
   }
   SERVER_PORT=$(sed -nE 's/^listening on .*:([0-9]+)$/\1/p' "$SERVER_OUT" | head -1)
 }
+
+# skip_if_asan PROGRAM: skip the test when PROGRAM was built with
+# AddressSanitizer (make SANITIZE=1): valgrind cannot run it, and ASan
+# already checks what the valgrind test would.
+skip_if_asan() {
+  if grep -qa __asan_init "$1" 2>/dev/null; then
+    skip "$1 is built with AddressSanitizer, which valgrind cannot run"
+  fi
+}
