@@ -54,7 +54,7 @@ ifneq ($(wildcard tests/protocol_test.c),)
   PROGRAMS += $(PROTO_TEST)
 endif
 
-.PHONY: all test run clean deps fuzz fuzz-smoke
+.PHONY: all test run clean deps fuzz fuzz-smoke grade check-grader
 all: $(PROGRAMS)
 
 objs_of = $(patsubst %.c,$(OBJ)/%.o,$(wildcard $(1)/*.c))
@@ -117,9 +117,24 @@ fuzz: $(FUZZ_BINS)
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=$(FUZZ_SMOKE)
 
+# Per-stage score table; GRADE_ARGS passes options through, e.g.
+#   make grade GRADE_ARGS="--student ../alice --json results.json"
+grade: deps all
+	tests/grade $(GRADE_ARGS)
+
+# Every mutant in tests/mutants/ must lose points; the reference must not.
+check-grader: deps all
+	tests/check-grader
+
 run: $(SELECT)
 	$(SELECT) -p 6380
 
 clean:
 	rm -rf build
 	rm -f signal_demo/signal_demo stages/blocking/kvserver-blocking stages/select/kvserver
+
+# Benchmarks against Redis, not part of `make test`: a few minutes, or
+# `make bench QUICK=1` for a quick pass.  Results go to bench/results/.
+.PHONY: bench
+bench:
+	bench/run $(if $(filter 1,$(QUICK)),--quick)
