@@ -115,10 +115,16 @@ static void refuse_without_descriptors(Server *srv)
     if (srv->spare_fd >= 0) {
         close(srv->spare_fd);
         int fd = accept(srv->listen_fd, NULL, NULL);
+        int accept_errno = errno;
         if (fd >= 0)
             refuse(fd);
         srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (fd >= 0)
+        /*
+         * EAGAIN is fine too: Linux's accept() looks for a free descriptor
+         * before it looks at the queue, so the EMFILE may have come with
+         * nobody waiting at all.
+         */
+        if (fd >= 0 || accept_errno == EAGAIN || accept_errno == EWOULDBLOCK)
             return;
     }
     log_error("out of file descriptors: not accepting until a client leaves");
