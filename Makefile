@@ -5,6 +5,9 @@
 #   make run          build and start the final (select) server on port 6380
 #   make SANITIZE=1   the same programs built with ASan + UBSan, under build/sanitize/
 #   make clean
+#   make grade / check-grader   score a tree stage by stage / check the grader
+#   make fuzz / stress / bench  longer runs, not part of make test
+#   make starter      the students' tree: starter/ and starter.tar.gz
 #
 # The objects of common/ are compiled once and linked into every program that
 # needs them.  Header dependencies are tracked with -MMD -MP, so editing a .h
@@ -116,6 +119,19 @@ fuzz: $(FUZZ_BINS)
 
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=$(FUZZ_SMOKE)
+
+# The long variants: 1000 clients x 1000 operations, and a minute of fuzzing
+# per target.
+.PHONY: stress
+stress: deps all
+	STRESS=1 BIN_ROOT=$(BIN_ROOT) BUILD_ROOT=$(CURDIR)/$(OUT) bats --timing tests/reliability.bats
+	$(MAKE) --no-print-directory fuzz
+
+# The students' starter tree: the reference with every BEGIN/END SOLUTION
+# region replaced by a TODO and a stub (tests/make-starter).
+.PHONY: starter
+starter:
+	tests/make-starter
 
 # Per-stage score table; GRADE_ARGS passes options through, e.g.
 #   make grade GRADE_ARGS="--student ../alice --json results.json"

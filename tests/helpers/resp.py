@@ -64,6 +64,7 @@ MANY MODE: N connections open at once, then PING on each: each must be
 served (+PONG) or refused (exactly "-ERR max number of clients reached\r\n",
 then closed); the served ones must still answer afterwards.
     resp.py PORT --many 8 --expect-served 5   (or --max-served/--min-served)
+  --hold: once checked, print "holding" and keep the connections open.
 
 CONNECT-LOOP MODE: N connections one after the other (PING, +PONG, close).
     resp.py PORT --connect-loop 2000
@@ -1184,6 +1185,11 @@ def many_mode(args):
     if served and refused and min(refused) < max(served) and args.expect_served is not None:
         print(f"note: connection #{min(refused)} was refused before #{max(served)} was "
               "served", file=sys.stderr)
+    if ok and any(kind == "hold" for kind, _ in args.steps):
+        # Keep every connection open (the served ones, and any the server has
+        # not closed) until killed: the test looks at the server meanwhile.
+        print("holding", flush=True)
+        time.sleep(args.hold_max)
     for s in socks:
         s.close()
     return 0 if ok else 1
