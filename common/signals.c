@@ -9,6 +9,18 @@
 
 volatile sig_atomic_t shutdown_requested = 0;
 
+/* BEGIN SOLUTION stage1 (handout: "Signals")
+ * TODO: write the SIGINT/SIGTERM handler (it only sets
+ *       shutdown_requested), install it with sigaction without SA_RESTART, and
+ *       ignore SIGPIPE and SIGXFSZ (signals.h).
+ * STUB: void signals_shutdown_set(sigset_t *set) { sigemptyset(set); }
+ * STUB: int signals_install(char *err, size_t errlen)
+ * STUB: {
+ * STUB:     snprintf(err, errlen, "signals_install: %s", strerror(ENOSYS));
+ * STUB:     return -1;
+ * STUB: }
+ */
+
 /* Async-signal-safe: one store into a sig_atomic_t, nothing else. */
 static void on_shutdown_signal(int signo)
 {
@@ -44,3 +56,5 @@ int signals_install(char *err, size_t errlen)
     }
     return 0;
 }
+
+/* END SOLUTION */

@@ -371,6 +371,12 @@ $(show_output)"
 # source does.
 # bats test_tags=points:2
 @test "signal_demo: the handlers call only async-signal-safe functions" {
+  # Only a program that catches signals earns this: a clean handler that
+  # is never installed proves nothing.
+  start_demo
+  kill -USR1 "$PID"
+  wait_for_exact "$(caught_line USR1)"
+  stop_with TERM
   local src=$BIN_ROOT/signal_demo
   compgen -G "$src/*.c" >/dev/null || src=$ROOT/signal_demo
   run timeout 30 python3 "$ROOT/tests/helpers/handler_check.py" "$src"

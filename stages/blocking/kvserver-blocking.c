@@ -47,6 +47,17 @@ typedef struct Server {
     unsigned long  requests;
 } Server;
 
+/* BEGIN SOLUTION stage1 (handout: "Stage 1 — the blocking server")
+ * TODO: write the blocking server: main() parses the options (options.h),
+ *       opens the store and the listening socket, prints the ready line, then
+ *       accepts one client at a time and serves it (serve.h) until it leaves; on
+ *       SIGINT or SIGTERM it closes everything and prints "shutting down".
+ * STUB: int main(void)
+ * STUB: {
+ * STUB:     return 0;
+ * STUB: }
+ */
+
 /*
  * Every blocking call in this server waits at most a second (SO_RCVTIMEO,
  * which Linux also applies to accept()).  The loop then calls store_sync(),
@@ -228,3 +239,5 @@ int main(int argc, char **argv)
     printf("shutting down\n");
     return rc < 0 ? 1 : 0;
 }
+
+/* END SOLUTION */

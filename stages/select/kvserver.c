@@ -77,6 +77,19 @@ typedef struct Server {
     unsigned long  requests;      /* executed since start */
 } Server;
 
+/* BEGIN SOLUTION stage2 (handout: "Stage 2 — the select server")
+ * TODO: write the select() server: non-blocking sockets; states[fd]
+ *       allocated on accept and freed on close; the run_server() loop
+ *       (FD_ZERO/FD_SET, pselect, accept until EAGAIN, read, serve, group
+ *       commit, write); descriptors >= FD_SETSIZE refused; the SIGINT cleanup.
+ * STUB: int main(void)
+ * STUB: {
+ * STUB:     (void)states;
+ * STUB:     (void)MAX_CLIENTS_ERROR;
+ * STUB:     return 0;
+ * STUB: }
+ */
+
 /* ---- connections -------------------------------------------------------- */
 
 static void close_connection(Server *srv, int fd)
@@ -432,3 +445,5 @@ int main(int argc, char **argv)
     run_server(&srv);
     return server_stop(&srv) < 0 ? 1 : 0;
 }
+
+/* END SOLUTION */
