@@ -65,6 +65,8 @@ served (+PONG) or refused (exactly "-ERR max number of clients reached\r\n",
 then closed); the served ones must still answer afterwards.
     resp.py PORT --many 8 --expect-served 5   (or --max-served/--min-served)
   --hold: once checked, print "holding" and keep the connections open.
+  --allow-waiting: a connection with no reply at all (not accepted yet) is
+  fine too; one --timeout for all of them.
 
 CONNECT-LOOP MODE: N connections one after the other (PING, +PONG, close).
     resp.py PORT --connect-loop 2000
@@ -1104,15 +1106,18 @@ def many_mode(args):
                   f"connected)\n  hint: {HINT_REFUSED}", file=sys.stderr)
             return 1
         socks.append(s)
-    served, refused, other = [], [], []
+    served, refused, other, waiting = [], [], [], []
     for i, s in enumerate(socks):
         try:
             s.sendall(b"PING\r\n")
         except OSError:
             pass                        # refused and closed: its reply is read below
+    # With --allow-waiting, one deadline for all: connections the server has
+    # not accepted yet stay silent, and each must not cost a whole timeout.
+    common_deadline = time.monotonic() + args.timeout
     for i, s in enumerate(socks):
         got, closed = bytearray(), False
-        deadline = time.monotonic() + args.timeout
+        deadline = common_deadline if args.allow_waiting else time.monotonic() + args.timeout
         s.setblocking(False)
         while time.monotonic() < deadline:
             if got == b"+PONG\r\n":
@@ -1134,6 +1139,8 @@ def many_mode(args):
             served.append(i)
         elif bytes(got) == MAX_CLIENTS_ERROR and closed:
             refused.append(i)
+        elif args.allow_waiting and not got and not closed:
+            waiting.append(i)
         else:
             other.append((i, bytes(got), closed))
     again_bad = []
@@ -1154,7 +1161,8 @@ def many_mode(args):
         if got != b"$5\r\nagain\r\n":
             again_bad.append((i, got))
     print(f"many: {n} connections: {len(served)} served, {len(refused)} refused, "
-          f"{len(other)} other; first refused: {refused[0] if refused else '-'}", flush=True)
+          f"{len(waiting)} waiting, {len(other)} other; "
+          f"first refused: {refused[0] if refused else '-'}", flush=True)
     ok = True
     for i, got, closed in other[:5]:
         ok = False
@@ -1263,6 +1271,7 @@ def main(argv):
     p.add_argument("--expect-served", type=int)
     p.add_argument("--max-served", type=int)
     p.add_argument("--min-served", type=int)
+    p.add_argument("--allow-waiting", action="store_true")
     p.add_argument("--connect-loop", type=int)
     # "--expect -ERR..." would look like an option to argparse: glue every
     # step's value to its option ("--expect=-ERR...").

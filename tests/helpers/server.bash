@@ -516,3 +516,17 @@ $output
 hint: a handler may only set a volatile sig_atomic_t flag (or write() to a
 self-pipe); do the work in the main loop (handout: Signals, async-signal safety)."
 }
+
+# limited_server ULIMIT_OPTIONS: from now on, SERVER_BIN runs the server
+# under these ulimit options (e.g. "-n 32"), through a small wrapper script.
+limited_server() {
+  local script=$BATS_TEST_TMPDIR/limited-server
+  printf '#!/usr/bin/env bash\nulimit %s || exit 99\nexec %q "$@"\n' "$1" "$SERVER_BIN" >"$script"
+  chmod +x "$script"
+  SERVER_BIN=$script
+}
+
+# cpu_ticks PID: user + system CPU time of PID, in clock ticks.
+cpu_ticks() {
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
