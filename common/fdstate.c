@@ -4,8 +4,10 @@
  */
 #include "fdstate.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -33,14 +35,36 @@ void fdstate_free(FDState *st)
     free(st);
 }
 
-void fdstate_reset(FDState *st)
+FDInterest fdstate_interest(const FDState *st)
+{
+    switch (st->status) {
+    case FD_READ:    return FD_WANT_READ;
+    case FD_RESULT:  return FD_WANT_NOTHING;
+    case FD_WRITE:   return FD_WANT_WRITE;
+    case FD_CLOSING: return FD_WANT_WRITE;
+    }
+    return FD_WANT_NOTHING;
+}
+
+ssize_t fdstate_read(FDState *st)
+{
+    if (buffer_reserve(&st->in, FDSTATE_READ_CHUNK) < 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    ssize_t n = read(st->fd, st->in.data + st->in.end, st->in.size - st->in.end);
+    if (n > 0)
+        st->in.end += (size_t)n;
+    return n;
+}
+
+void fdstate_shrink(FDState *st)
 {
     /* A request still half-received stays; only empty buffers shrink.  The
      * input buffer is freed outright when empty: it is refilled by the next
      * read, and an idle connection then holds no input memory at all. */
     buffer_shrink_if_idle(&st->in, 0);
     buffer_shrink_if_idle(&st->out, FDSTATE_OUT_KEEP);
-    fdstate_set_status(st, FD_READ);
 }
 
 const char *fdstate_status_name(FDStatus status)

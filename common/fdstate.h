@@ -5,40 +5,49 @@
  * keeps them in an array indexed by file descriptor: the integer accept()
  * returns is the index of the connection's entry.
  *
- * The lab's original design has one `buffer` with `cur` and `end` offsets
+ * The assignment's design has one `buffer` with `cur` and `end` offsets
  * for data in and out.  Here each direction has its own Buffer (see
  * buffer.h, which has the same data/cur/end): a client may pipeline its
  * next requests while the replies to the previous ones are still being
  * written, so received bytes and replies must not share one buffer.
  *
- * The state machine (status), one connection's life:
+ * The state machine (status), one connection's life.  The status alone says
+ * what the connection waits for (fdstate_interest): a loop never guesses
+ * from the buffers.  Each arrow is taken at one named step of the server's
+ * loop, and -v logs every change ("fd 5 (127.0.0.1:40000): READ -> RESULT").
  *
- *                accept()
- *                   |
- *                   v
- *      +-------> READ ----(a complete request is in `in`)----+
- *      |            |                                         |
- *      |     EOF, error,                                      v
- *      |     limit passed                  RESULT (the request is executed,
- *      |            |                         its reply appended to `out`;
- *      |            |                         repeat for every complete one)
- *      |            |                                 |
- *      |            |                                 v
- *      +--(all of `out` written)---------------- WRITE (write `out`; a short
- *                   |                              write waits for the socket
- *                   |                              to be writable again)
- *                   |                                 |
- *                   |               QUIT, or a protocol error: the reply
- *                   |               must still go out, then close
- *                   |                                 v
- *                   |                             CLOSING ---(out written)--+
- *                   v                                                       |
- *                closed (fd closed, FDState freed) <-------------------------+
+ *              accept()
+ *                 |
+ *                 v
+ *     +------->  READ       wants readable.  read() appends to `in`;
+ *     |           |         bytes arrived -> RESULT.
+ *     |           v
+ *     |  +-----> RESULT     wants nothing: the loop runs it at once.
+ *     |  |        |         Parse and execute every complete request in
+ *     |  |        |         `in`, replies appended to `out`, until the
+ *     |  |        |         back-pressure mark (serve.h):
+ *     |  |        |           replies queued          -> WRITE
+ *     |  |        |           no complete request     -> READ
+ *     |  |        |           QUIT or protocol error  -> CLOSING
+ *     |  |        v
+ *     |  +----- WRITE       wants writable.  write() from `out`, once the
+ *     |           |         store has synced what the replies acknowledge;
+ *     +-----------+         a short write waits for the socket to be
+ *                           writable again.  All written:
+ *                             requests still waiting in `in` -> RESULT
+ *                             otherwise                      -> READ
+ *
+ *              CLOSING      wants writable.  Write what is queued (the +OK
+ *                 |         of QUIT, the protocol error), then close.
+ *                 v
+ *              closed       fd closed, FDState freed; also from any state
+ *                           on end of file, a read or write error, SIGINT.
  */
 #ifndef FDSTATE_H
 #define FDSTATE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include "buffer.h"
 #include "protocol.h"
 
@@ -48,6 +57,14 @@ typedef enum FDStatus {
     FD_WRITE,   /* replies are queued in `out`, to be written */
     FD_CLOSING  /* write what is queued, then close the connection */
 } FDStatus;
+
+/* What a connection waits for, as a set of bits: the select loop turns it
+ * into FD_SET calls, the blocking loop into which call it blocks in. */
+typedef enum FDInterest {
+    FD_WANT_NOTHING = 0,      /* RESULT: work to do now, no waiting */
+    FD_WANT_READ    = 1 << 0, /* READ */
+    FD_WANT_WRITE   = 1 << 1  /* WRITE, CLOSING */
+} FDInterest;
 
 typedef struct FDState {
     int           fd;
@@ -62,6 +79,9 @@ typedef struct FDState {
     char          peer[64]; /* "address:port" of the client, for logs */
 } FDState;
 
+/* Read at least this much at a time (both servers). */
+#define FDSTATE_READ_CHUNK (16 * 1024)
+
 /* Bytes of reply memory a connection keeps between requests; a bigger
  * buffer is given back once written, so idle connections stay small. */
 #define FDSTATE_OUT_KEEP 4096
@@ -74,9 +94,21 @@ FDState *fdstate_new(int fd, const char *peer);
  * since it owns the descriptor. */
 void fdstate_free(FDState *st);
 
-/* Goes back to READ once everything queued has been written, and gives
- * back the memory a big request or reply made the buffers grow to. */
-void fdstate_reset(FDState *st);
+/* What st waits for, from its status alone (see the diagram). */
+FDInterest fdstate_interest(const FDState *st);
+
+/*
+ * One read() from st->fd into st->in, with at least FDSTATE_READ_CHUNK
+ * bytes of room.  Returns what read() returned: > 0 bytes appended, 0 at
+ * end of file, -1 with errno set (EAGAIN, EINTR... are the caller's to
+ * judge; ENOMEM if no room could be made).
+ */
+ssize_t fdstate_read(FDState *st);
+
+/* Once `out` is all written: gives back the memory a big request or reply
+ * made the buffers grow to, so that an idle connection stays small.  The
+ * status is the caller's to change. */
+void fdstate_shrink(FDState *st);
 
 /* Changes status, logging the transition when verbose logging is on. */
 void fdstate_set_status(FDState *st, FDStatus status);

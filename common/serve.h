@@ -31,17 +31,27 @@
 #define SERVE_QUERY_LIMIT (1024L * 1024 * 1024)
 
 /*
- * Executes every complete request in st->in (at most until the output
- * passes SERVE_OUT_HIGH_WATER), appending the replies to st->out.
- * Afterwards st->status is WRITE if replies are queued, READ if not, or
- * CLOSING after QUIT or a protocol error (whose error reply is queued).
- * *executed is increased by the number of requests executed.
+ * The RESULT step: executes every complete request in st->in, in order
+ * (pipelining), appending the replies to st->out, and stops early once
+ * st->out holds SERVE_OUT_HIGH_WATER bytes (back-pressure).  *executed is
+ * increased by the number of requests executed.
+ *
+ * It does not change st->status: it says in *next what the status must
+ * become, and the server's loop makes the transition:
+ *   FD_WRITE    replies are queued in st->out;
+ *   FD_READ     no reply queued: the rest of a request is still to come;
+ *   FD_CLOSING  QUIT, or a protocol error whose error reply is queued.
  * Returns 0, or -1 when memory ran out (close the connection at once).
  */
 int serve_requests(FDState *st, const CommandContext *ctx,
-                   const ProtocolLimits *limits, unsigned long *executed);
+                   const ProtocolLimits *limits, unsigned long *executed,
+                   FDStatus *next);
 
-/* Does st hold complete requests that back-pressure left waiting? */
+/* Does st->in hold requests that back-pressure left unparsed?  Asked once
+ * `out` is all written, to choose between RESULT and READ. */
 bool serve_has_waiting_input(const FDState *st);
+
+/* Has the client sent more than SERVE_QUERY_LIMIT bytes not yet served? */
+bool serve_query_too_big(const FDState *st);
 
 #endif

@@ -6,19 +6,25 @@
  * While one client is connected, the next one waits in the listen queue:
  * that is the limit stage 2 removes with select().
  *
- * Everything but the I/O loop is shared with stage 2 and lives in common/:
- * the store, the FDState, the protocol parser, the command table.
+ * The client's FDState goes through the same machine as in stage 2
+ * (common/fdstate.h), and serve_client() switches on its status: READ
+ * blocks in read(), RESULT executes the requests, WRITE blocks in write()
+ * until every reply is out.  Everything else is shared with stage 2 and
+ * lives in common/: start-up and shutdown, the store, the protocol parser,
+ * the command table.
  *
  * Shutdown: SIGINT and SIGTERM set a flag (common/signals.c).  Their
- * handler is installed without SA_RESTART, so the blocked accept() or
- * read() fails with EINTR, the loop sees the flag, and main() closes the
- * client, the listening socket and the store, and exits 0.
+ * handler is installed without SA_RESTART, so the blocked accept(), read()
+ * or write() fails with EINTR (or, for a write, returns short), the loop
+ * sees the flag, and main() closes the client, the listening socket and
+ * the store, and exits 0.
  *
  * A known gap, closed in stage 2 with pselect(): if the signal lands after
  * the loop has tested the flag but before the process is back inside
  * accept() or read(), that call starts blocking anyway.  The window is a
  * few instructions wide; the 1-second receive timeout below bounds the
- * damage, since every blocking call here returns at least once a second.
+ * damage, since every blocking read or accept returns at least once a
+ * second.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,42 +33,28 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "commands.h"
 #include "fdstate.h"
 #include "log.h"
 #include "net.h"
-#include "options.h"
 #include "serve.h"
+#include "server.h"
 #include "signals.h"
 #include "store.h"
 
-/* Read at least this much at a time. */
-#define READ_CHUNK (16 * 1024)
+static const ServerSetup BLOCKING_SETUP = {
+    .program = "kvserver-blocking",
+    .nonblocking_listen = false,
+    .with_max_clients = false,
+    .default_max_clients = 1,       /* one client at a time */
+};
 
-typedef struct Server {
-    int            listen_fd;
-    Store         *store;
-    CommandContext ctx;
-    unsigned long  connections;
-    unsigned long  requests;
-} Server;
-
-/* BEGIN SOLUTION stage1 (handout: "Stage 1 — the blocking server")
- * TODO: write the blocking server: main() parses the options (options.h),
- *       opens the store and the listening socket, prints the ready line, then
- *       accepts one client at a time and serves it (serve.h) until it leaves; on
- *       SIGINT or SIGTERM it closes everything and prints "shutting down".
- * STUB: int main(void)
- * STUB: {
- * STUB:     return 0;
- * STUB: }
- */
+/* BEGIN SOLUTION stage1: blocking-server */
 
 /*
- * Every blocking call in this server waits at most a second (SO_RCVTIMEO,
- * which Linux also applies to accept()).  The loop then calls store_sync(),
- * so that with --fsync everysec the fsync happens within about a second
- * even when no request comes to trigger it.
+ * Every blocking read or accept in this server waits at most a second
+ * (SO_RCVTIMEO, which Linux also applies to accept()).  The loop then calls
+ * store_sync(), so that with --fsync everysec the fsync happens within
+ * about a second even when no request comes to trigger it.
  */
 static void set_wait_limit(int fd)
 {
@@ -76,90 +68,101 @@ static bool timed_out(void)
     return errno == EAGAIN || errno == EWOULDBLOCK;
 }
 
-/* Writes the queued replies.  With --fsync always they are only sent once
- * store_sync() has put the mutations they acknowledge on disk. */
-static int sync_and_reply(Server *srv, FDState *st)
+/* The everysec policy's fsync, when a wait timed out or was interrupted. */
+static void sync_idle_store(ServerBase *base)
 {
     char err[STORE_ERR_LEN];
-    if (store_sync(srv->store, err, sizeof err) < 0 && st->unsynced) {
+    if (store_sync(base->store, err, sizeof err) < 0)
+        log_error("store: %s", err);
+}
+
+/* READ: block in read().  Bytes arrived -> RESULT.  false: the client is
+ * gone (or the query is too big). */
+static bool read_step(ServerBase *base, FDState *st)
+{
+    ssize_t n = fdstate_read(st);
+    if (n > 0) {
+        if (serve_query_too_big(st)) {
+            log_error("fd %d: query buffer over %ld bytes, closing", st->fd,
+                      SERVE_QUERY_LIMIT);
+            return false;
+        }
+        fdstate_set_status(st, FD_RESULT);
+        return true;
+    }
+    if (n < 0 && (errno == EINTR || timed_out())) {
+        sync_idle_store(base);          /* then the loop checks the flag */
+        return true;
+    }
+    if (n < 0)
+        log_verbose("fd %d (%s): read: %s", st->fd, st->peer, strerror(errno));
+    return false;
+}
+
+/* RESULT: execute the complete requests -> WRITE, READ or CLOSING. */
+static bool result_step(ServerBase *base, FDState *st)
+{
+    FDStatus next;
+    if (serve_requests(st, &base->ctx, &protocol_default_limits,
+                       &base->requests, &next) < 0) {
+        log_error("fd %d: out of memory", st->fd);
+        return false;
+    }
+    fdstate_set_status(st, next);
+    return true;
+}
+
+/* WRITE and CLOSING: sync the store, then block in write() until every
+ * reply is out.  -> RESULT if requests wait in `in` (back-pressure stopped
+ * the RESULT step early), else READ.  false: close the connection. */
+static bool write_step(ServerBase *base, FDState *st)
+{
+    char err[STORE_ERR_LEN];
+    if (store_sync(base->store, err, sizeof err) < 0 && st->unsynced) {
         /* Not on disk: the client must not be told +OK.  Closing without
          * the replies leaves the outcome unacknowledged. */
         log_error("fd %d: store: %s; closing without acknowledging", st->fd, err);
-        return -1;
+        return false;
     }
     st->unsynced = false;
     size_t len = buffer_pending(&st->out);
     if (net_write_all(st->fd, st->out.data + st->out.cur, len, &shutdown_requested) < 0) {
         log_verbose("fd %d (%s): write: %s", st->fd, st->peer, strerror(errno));
-        return -1;
+        return false;
     }
     buffer_consume(&st->out, len);
-    return 0;
+    if (st->status == FD_CLOSING)
+        return false;                   /* QUIT or protocol error: done */
+    fdstate_shrink(st);
+    fdstate_set_status(st, serve_has_waiting_input(st) ? FD_RESULT : FD_READ);
+    return true;
 }
 
-/* Reads what the client sent.  1: got bytes, 0: the client is gone (or
- * we must stop), -1: nothing yet (timeout or signal), try again. */
-static int read_some(FDState *st)
+/* Serves one client until it leaves, sends QUIT, or a signal arrives:
+ * each turn performs the step its status names. */
+static void serve_client(ServerBase *base, FDState *st)
 {
-    if (buffer_reserve(&st->in, READ_CHUNK) < 0) {
-        log_error("fd %d: out of memory", st->fd);
-        return 0;
-    }
-    ssize_t n = read(st->fd, st->in.data + st->in.end, st->in.size - st->in.end);
-    if (n > 0) {
-        st->in.end += (size_t)n;
-        return 1;
-    }
-    if (n < 0 && (errno == EINTR || timed_out()))
-        return -1;                      /* the loop checks the flag, syncs */
-    if (n < 0)
-        log_verbose("fd %d (%s): read: %s", st->fd, st->peer, strerror(errno));
-    return 0;
-}
-
-/* Serves one client until it leaves, sends QUIT, or a signal arrives. */
-static void serve_client(Server *srv, FDState *st)
-{
-    const ProtocolLimits *limits = &protocol_default_limits;
-    while (!shutdown_requested) {
-        int got = read_some(st);
-        if (got == 0)
-            return;
-        if (got < 0) {
-            char err[STORE_ERR_LEN];
-            if (store_sync(srv->store, err, sizeof err) < 0)
-                log_error("store: %s", err);
-            continue;
+    bool keep = true;
+    while (keep && !shutdown_requested) {
+        switch (st->status) {
+        case FD_READ:    keep = read_step(base, st);   break;
+        case FD_RESULT:  keep = result_step(base, st); break;
+        case FD_WRITE:
+        case FD_CLOSING: keep = write_step(base, st);  break;
         }
-        if (buffer_pending(&st->in) > SERVE_QUERY_LIMIT) {
-            log_error("fd %d: query buffer over %ld bytes, closing", st->fd,
-                      SERVE_QUERY_LIMIT);
-            return;
-        }
-        /* Serve every complete request; when back-pressure stopped
-         * serve_requests early, the replies are written (blocking) and the
-         * rest served, until only a partial request is left. */
-        do {
-            if (serve_requests(st, &srv->ctx, limits, &srv->requests) < 0 ||
-                sync_and_reply(srv, st) < 0)
-                return;
-        } while (serve_has_waiting_input(st));
-        if (st->status == FD_CLOSING)
-            return;
-        fdstate_reset(st);
     }
 }
 
 /* accept() one client, serve it, close it. */
-static void accept_and_serve(Server *srv)
+static void accept_and_serve(ServerBase *base)
 {
     char err[NET_ERR_LEN];
-    int fd = net_accept(srv->listen_fd, false, err, sizeof err);
+    int fd = net_accept(base->listen_fd, false, err, sizeof err);
     if (fd < 0) {
-        if (errno != EINTR && !timed_out())
+        if (timed_out() || errno == EINTR)
+            sync_idle_store(base);
+        else
             log_error("%s", err);
-        if (timed_out() && store_sync(srv->store, err, sizeof err) < 0)
-            log_error("store: %s", err);
         return;
     }
     char peer[NET_ADDR_LEN] = "?";
@@ -170,74 +173,26 @@ static void accept_and_serve(Server *srv)
         close(fd);
         return;
     }
-    srv->connections++;
+    base->connections++;
     log_verbose("fd %d (%s): accepted", fd, peer);
     set_wait_limit(fd);
-    serve_client(srv, st);
+    serve_client(base, st);
     log_verbose("fd %d (%s): closed after %lu requests", fd, peer, st->requests);
     fdstate_free(st);
     close(fd);
 }
 
-/* Opens the store and the listening socket.  0, or -1 after a message. */
-static int server_start(Server *srv, const ServerOptions *opt)
-{
-    char err[STORE_ERR_LEN > NET_ERR_LEN ? STORE_ERR_LEN : NET_ERR_LEN];
-    if (signals_install(err, sizeof err) < 0) {
-        log_error("%s", err);
-        return -1;
-    }
-    StoreOptions so;
-    store_options_default(&so);
-    so.fsync = opt->fsync;
-    srv->store = store_open(opt->store_path, &so, err, sizeof err);
-    if (srv->store == NULL) {
-        log_error("%s", err);
-        return -1;
-    }
-    srv->ctx = (CommandContext){ srv->store, opt->fsync, 1 };
-    srv->listen_fd = net_listen(opt->bind_addr, opt->port, 128, err, sizeof err);
-    if (srv->listen_fd < 0) {
-        log_error("cannot listen on %s:%d: %s", opt->bind_addr, opt->port, err);
-        store_close(srv->store, err, sizeof err);
-        return -1;
-    }
-    set_wait_limit(srv->listen_fd);
-    char name[NET_ADDR_LEN];
-    if (net_local_name(srv->listen_fd, name, sizeof name) < 0)
-        snprintf(name, sizeof name, "%s:%d", opt->bind_addr, opt->port);
-    printf("listening on %s\n", name);
-    fflush(stdout);
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
-    log_set_program("kvserver-blocking");
-    ServerOptions opt;
-    switch (options_parse(argc, argv, &opt, false)) {
-    case OPTIONS_HELP:      return 0;
-    case OPTIONS_BAD_VALUE: return 1;
-    case OPTIONS_USAGE:     return 2;
-    }
-    log_is_verbose = opt.verbose;
-
-    Server srv = { .listen_fd = -1 };
-    if (server_start(&srv, &opt) < 0)
-        return 1;
+    ServerBase base;
+    int exit_status;
+    if (server_open(&base, argc, argv, &BLOCKING_SETUP, &exit_status) < 0)
+        return exit_status;
+    set_wait_limit(base.listen_fd);
     while (!shutdown_requested)
-        accept_and_serve(&srv);
-
+        accept_and_serve(&base);
     /* Ordinary code again, so cleanup may call anything it likes. */
-    close(srv.listen_fd);
-    char err[STORE_ERR_LEN];
-    int rc = store_close(srv.store, err, sizeof err);
-    if (rc < 0)
-        log_error("closing the store: %s", err);
-    log_verbose("served %lu connections, %lu requests", srv.connections,
-                srv.requests);
-    printf("shutting down\n");
-    return rc < 0 ? 1 : 0;
+    return server_close(&base) < 0 ? 1 : 0;
 }
 
 /* END SOLUTION */

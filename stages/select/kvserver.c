@@ -5,18 +5,23 @@
  * the listening socket and every connection are O_NONBLOCK, so accept(),
  * read() and write() return EAGAIN instead of blocking, and pselect() says
  * which descriptors are worth trying.  Each connection's progress lives in
- * its FDState, kept in states[] at the index of its file descriptor.
+ * its FDState, kept in states[] at the index of its file descriptor, and
+ * its status (READ, RESULT, WRITE, CLOSING: common/fdstate.h) says what it
+ * waits for.  One round of run_server():
  *
- * One round of run_server():
- *   1. build the fd_sets (FD_ZERO, FD_SET) from the states;
- *   2. pselect(): sleep until a descriptor is ready or a signal arrives;
- *   3. accept every pending connection, allocating its FDState;
- *   4. read once from every readable connection (once: fairness);
- *   5. serve the complete requests, replies queued, state -> WRITE;
+ *   1. build the fd_sets from each connection's status (fdstate_interest):
+ *      READ -> readable, WRITE and CLOSING -> writable;
+ *   2. pselect(): sleep until a descriptor is ready or a signal arrives
+ *      (not at all if a connection is in RESULT: it has work waiting);
+ *   3. accept every pending connection: a new FDState, in READ;
+ *   4. READ step: one read() from every readable connection -> RESULT;
+ *   5. RESULT step: execute the complete requests -> WRITE (or READ, or
+ *      CLOSING);
  *   6. store_sync(): one write, and with --fsync always one fsync, for
  *      every mutation of the round (group commit), before any reply;
- *   7. write the replies; a short write keeps the rest for a later round,
- *      when select() says the socket is writable; all written -> READ.
+ *   7. WRITE step: write the replies; a short write keeps the rest for a
+ *      round where select() says the socket is writable; all written ->
+ *      READ (or RESULT if requests are still waiting in the input).
  *
  * Signals: SIGINT and SIGTERM stay blocked except inside pselect(), which
  * unblocks them atomically for the time it sleeps.  A signal that arrives
@@ -38,17 +43,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
 #include "fdstate.h"
 #include "log.h"
 #include "net.h"
-#include "options.h"
 #include "serve.h"
+#include "server.h"
 #include "signals.h"
 #include "store.h"
-
-/* Read at least this much at a time. */
-#define READ_CHUNK (16 * 1024)
 
 /* Descriptors the server itself needs (stdio, the listening socket, the
  * store file, the spare descriptor): the default client limit leaves them. */
@@ -58,37 +59,27 @@
  * connections cannot starve the clients already connected. */
 #define MAX_ACCEPTS_PER_ROUND 1000
 
+static const ServerSetup SELECT_SETUP = {
+    .program = "kvserver",
+    .nonblocking_listen = true,
+    .with_max_clients = true,
+    .default_max_clients = FD_SETSIZE - RESERVED_FDS,
+};
+
+/* BEGIN SOLUTION stage2: select-server */
+
 static const char MAX_CLIENTS_ERROR[] = "-ERR max number of clients reached\r\n";
 
-/* The seed's array: the state of connection fd is states[fd]. */
+/* The assignment's array: the state of connection fd is states[fd]. */
 static FDState *states[FD_SETSIZE];
 
 typedef struct Server {
-    int            listen_fd;
-    int            spare_fd;      /* held in reserve for EMFILE, see below */
-    bool           accept_paused; /* out of descriptors: listen fd unwatched */
-    Store         *store;
-    CommandContext ctx;
-    long           max_clients;
-    long           clients;       /* connections open now */
-    int            max_fd;        /* highest fd with a state, or -1 */
-    bool           work_waiting;  /* requests left for the next round */
-    unsigned long  connections;   /* accepted since start */
-    unsigned long  requests;      /* executed since start */
+    ServerBase base;          /* listening socket, store, counters */
+    int        spare_fd;      /* held in reserve for EMFILE, see below */
+    bool       accept_paused; /* out of descriptors: listen fd unwatched */
+    long       clients;       /* connections open now */
+    int        max_fd;        /* highest fd with a state, or -1 */
 } Server;
-
-/* BEGIN SOLUTION stage2 (handout: "Stage 2 — the select server")
- * TODO: write the select() server: non-blocking sockets; states[fd]
- *       allocated on accept and freed on close; the run_server() loop
- *       (FD_ZERO/FD_SET, pselect, accept until EAGAIN, read, serve, group
- *       commit, write); descriptors >= FD_SETSIZE refused; the SIGINT cleanup.
- * STUB: int main(void)
- * STUB: {
- * STUB:     (void)states;
- * STUB:     (void)MAX_CLIENTS_ERROR;
- * STUB:     return 0;
- * STUB: }
- */
 
 /* ---- connections -------------------------------------------------------- */
 
@@ -127,7 +118,7 @@ static void refuse_without_descriptors(Server *srv)
 {
     if (srv->spare_fd >= 0) {
         close(srv->spare_fd);
-        int fd = accept(srv->listen_fd, NULL, NULL);
+        int fd = accept(srv->base.listen_fd, NULL, NULL);
         int accept_errno = errno;
         if (fd >= 0)
             refuse(fd);
@@ -144,19 +135,19 @@ static void refuse_without_descriptors(Server *srv)
     srv->accept_paused = true;
 }
 
-/* Gives a new connection its FDState, or refuses it.  true if kept. */
-static bool admit(Server *srv, int fd)
+/* Gives a new connection its FDState, in READ, or refuses it. */
+static void admit(Server *srv, int fd)
 {
     char err[NET_ERR_LEN];
-    if (fd >= FD_SETSIZE || srv->clients >= srv->max_clients) {
+    if (fd >= FD_SETSIZE || srv->clients >= srv->base.ctx.max_clients) {
         log_verbose("fd %d: refused, max number of clients reached", fd);
         refuse(fd);
-        return false;
+        return;
     }
     if (net_set_nonblocking(fd, err, sizeof err) < 0) {
         log_error("fd %d: %s", fd, err);
         close(fd);
-        return false;
+        return;
     }
     char peer[NET_ADDR_LEN] = "?";
     net_peer_name(fd, peer, sizeof peer);
@@ -164,14 +155,13 @@ static bool admit(Server *srv, int fd)
     if (states[fd] == NULL) {
         log_error("fd %d: out of memory", fd);
         close(fd);
-        return false;
+        return;
     }
     srv->clients++;
-    srv->connections++;
+    srv->base.connections++;
     if (fd > srv->max_fd)
         srv->max_fd = fd;
     log_verbose("fd %d (%s): accepted", fd, peer);
-    return true;
 }
 
 /* Accepts every pending connection, until accept() says EAGAIN. */
@@ -179,7 +169,7 @@ static void accept_clients(Server *srv)
 {
     for (int i = 0; i < MAX_ACCEPTS_PER_ROUND; i++) {
         char err[NET_ERR_LEN];
-        int fd = net_accept(srv->listen_fd, true, err, sizeof err);
+        int fd = net_accept(srv->base.listen_fd, true, err, sizeof err);
         if (fd >= 0) {
             admit(srv, fd);
             continue;
@@ -194,78 +184,84 @@ static void accept_clients(Server *srv)
     }
 }
 
-/* ---- reading, serving, writing ------------------------------------------ */
+/* ---- the steps of the state machine (fdstate.h) ------------------------- */
 
-/* Is there room to take more requests from this connection? */
-static bool wants_input(const FDState *st)
+/* READ: one read() from a readable connection (one only: fairness).
+ * Bytes arrived -> RESULT.  false: close the connection. */
+static bool read_step(FDState *st)
 {
-    return st->status != FD_CLOSING &&
-           buffer_pending(&st->out) < SERVE_OUT_HIGH_WATER;
-}
-
-/* One read() from a readable connection.  false: close it. */
-static bool read_from(FDState *st)
-{
-    if (buffer_reserve(&st->in, READ_CHUNK) < 0) {
-        log_error("fd %d: out of memory", st->fd);
-        return false;
-    }
-    ssize_t n = read(st->fd, st->in.data + st->in.end, st->in.size - st->in.end);
+    ssize_t n = fdstate_read(st);
     if (n > 0) {
-        st->in.end += (size_t)n;
-        if (buffer_pending(&st->in) <= SERVE_QUERY_LIMIT)
-            return true;
-        log_error("fd %d: query buffer over %ld bytes, closing", st->fd,
-                  SERVE_QUERY_LIMIT);
-        return false;
+        if (serve_query_too_big(st)) {
+            log_error("fd %d: query buffer over %ld bytes, closing", st->fd,
+                      SERVE_QUERY_LIMIT);
+            return false;
+        }
+        fdstate_set_status(st, FD_RESULT);
+        return true;
     }
     if (n == 0)
         return false;                   /* the client closed its side */
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-        return true;                    /* nothing after all: next round */
+        return true;                    /* nothing after all: stay in READ */
     log_verbose("fd %d (%s): read: %s", st->fd, st->peer, strerror(errno));
     return false;
 }
 
-/* One write() of the queued replies.  false: close the connection. */
-static bool write_to(Server *srv, FDState *st)
+/* RESULT: execute the complete requests -> WRITE, READ or CLOSING, as
+ * serve_requests() says.  false: close the connection (out of memory). */
+static bool result_step(Server *srv, FDState *st)
+{
+    FDStatus next;
+    if (serve_requests(st, &srv->base.ctx, &protocol_default_limits,
+                       &srv->base.requests, &next) < 0) {
+        log_error("fd %d: out of memory", st->fd);
+        return false;
+    }
+    fdstate_set_status(st, next);
+    return true;
+}
+
+/* WRITE and CLOSING: one write() of the queued replies.  A short write
+ * (or EAGAIN: the socket's buffer is full) keeps the rest for later.  All
+ * written -> RESULT if requests wait in `in`, else READ.  false: close. */
+static bool write_step(FDState *st)
 {
     ssize_t n = write(st->fd, st->out.data + st->out.cur, buffer_pending(&st->out));
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-            return true;                /* socket full: select() will tell */
+            return true;                /* full: select() will tell */
         log_verbose("fd %d (%s): write: %s", st->fd, st->peer, strerror(errno));
         return false;
     }
-    buffer_consume(&st->out, (size_t)n);  /* maybe short: the rest later */
+    buffer_consume(&st->out, (size_t)n);
     if (buffer_pending(&st->out) > 0)
-        return true;
+        return true;                    /* short write: the rest later */
     if (st->status == FD_CLOSING)
         return false;                   /* QUIT or protocol error: done */
-    fdstate_reset(st);
-    if (serve_has_waiting_input(st))
-        srv->work_waiting = true;       /* back-pressure released */
+    fdstate_shrink(st);
+    fdstate_set_status(st, serve_has_waiting_input(st) ? FD_RESULT : FD_READ);
     return true;
 }
 
-static void read_ready(Server *srv, fd_set *readable)
-{
-    for (int fd = 0; fd <= srv->max_fd; fd++)
-        if (states[fd] != NULL && FD_ISSET(fd, readable) && !read_from(states[fd]))
-            close_connection(srv, fd);
-}
+/* ---- one round ----------------------------------------------------------- */
 
-static void serve_all(Server *srv)
+static void read_ready(Server *srv, fd_set *readable)
 {
     for (int fd = 0; fd <= srv->max_fd; fd++) {
         FDState *st = states[fd];
-        if (st == NULL || buffer_pending(&st->in) == 0 || !wants_input(st))
-            continue;
-        if (serve_requests(st, &srv->ctx, &protocol_default_limits,
-                           &srv->requests) < 0) {
-            log_error("fd %d: out of memory", fd);
+        if (st != NULL && st->status == FD_READ && FD_ISSET(fd, readable) &&
+            !read_step(st))
             close_connection(srv, fd);
-        }
+    }
+}
+
+static void run_results(Server *srv)
+{
+    for (int fd = 0; fd <= srv->max_fd; fd++) {
+        FDState *st = states[fd];
+        if (st != NULL && st->status == FD_RESULT && !result_step(srv, st))
+            close_connection(srv, fd);
     }
 }
 
@@ -278,7 +274,7 @@ static void serve_all(Server *srv)
 static void sync_store(Server *srv)
 {
     char err[STORE_ERR_LEN];
-    bool failed = store_sync(srv->store, err, sizeof err) < 0;
+    bool failed = store_sync(srv->base.store, err, sizeof err) < 0;
     if (failed)
         log_error("store: %s", err);
     for (int fd = 0; fd <= srv->max_fd; fd++) {
@@ -292,47 +288,52 @@ static void sync_store(Server *srv)
     }
 }
 
+/* Every connection that wants to write tries now, without waiting for
+ * select() to say so: a socket's buffer is almost always free, and most
+ * replies then leave in the round that produced them. */
 static void write_replies(Server *srv)
 {
-    srv->work_waiting = false;
     for (int fd = 0; fd <= srv->max_fd; fd++) {
         FDState *st = states[fd];
-        if (st != NULL && buffer_pending(&st->out) > 0 && !write_to(srv, st))
+        if (st != NULL && (fdstate_interest(st) & FD_WANT_WRITE) && !write_step(st))
             close_connection(srv, fd);
     }
 }
 
-/* ---- the loop ------------------------------------------------------------ */
-
-/* FD_ZERO/FD_SET, from the states; returns nfds for select. */
-static int build_fd_sets(Server *srv, fd_set *readable, fd_set *writable)
+/* FD_ZERO/FD_SET from each connection's status; returns nfds for select.
+ * *results_waiting: some connection is in RESULT, select must not sleep. */
+static int build_fd_sets(Server *srv, fd_set *readable, fd_set *writable,
+                         bool *results_waiting)
 {
     FD_ZERO(readable);
     FD_ZERO(writable);
+    *results_waiting = false;
     int nfds = 0;
     if (!srv->accept_paused) {
-        FD_SET(srv->listen_fd, readable);
-        nfds = srv->listen_fd + 1;
+        FD_SET(srv->base.listen_fd, readable);
+        nfds = srv->base.listen_fd + 1;
     }
     for (int fd = 0; fd <= srv->max_fd; fd++) {
-        FDState *st = states[fd];
-        if (st == NULL)
+        if (states[fd] == NULL)
             continue;
-        if (wants_input(st))
+        FDInterest want = fdstate_interest(states[fd]);
+        if (want & FD_WANT_READ)
             FD_SET(fd, readable);
-        if (buffer_pending(&st->out) > 0)
+        if (want & FD_WANT_WRITE)
             FD_SET(fd, writable);
-        if (fd >= nfds)
-            nfds = fd + 1;
+        if (want == FD_WANT_NOTHING)
+            *results_waiting = true;
+        nfds = fd + 1;
     }
     return nfds;
 }
 
 /* How long pselect may sleep: not at all if requests are waiting, until
  * the store's next fsync if one is due, else until something happens. */
-static struct timespec *sleep_limit(Server *srv, struct timespec *ts)
+static struct timespec *sleep_limit(Server *srv, bool results_waiting,
+                                    struct timespec *ts)
 {
-    long ms = srv->work_waiting ? 0 : store_sync_timeout_ms(srv->store);
+    long ms = results_waiting ? 0 : store_sync_timeout_ms(srv->base.store);
     if (ms < 0)
         return NULL;
     ts->tv_sec = ms / 1000;
@@ -340,110 +341,66 @@ static struct timespec *sleep_limit(Server *srv, struct timespec *ts)
     return ts;
 }
 
-static void run_server(Server *srv)
+static void run_server(Server *srv, const sigset_t *during_select)
 {
-    /* Block SIGINT/SIGTERM; pselect() alone lets them in (see the top). */
-    sigset_t shutdown_signals, during_select;
-    signals_shutdown_set(&shutdown_signals);
-    sigprocmask(SIG_BLOCK, &shutdown_signals, &during_select);
-
     while (!shutdown_requested) {
         fd_set readable, writable;
         struct timespec ts;
-        int nfds = build_fd_sets(srv, &readable, &writable);
+        bool results_waiting;
+        int nfds = build_fd_sets(srv, &readable, &writable, &results_waiting);
         int ready = pselect(nfds, &readable, &writable, NULL,
-                            sleep_limit(srv, &ts), &during_select);
+                            sleep_limit(srv, results_waiting, &ts), during_select);
         if (ready < 0) {
             if (errno != EINTR)
                 log_error("pselect: %s", strerror(errno));
             continue;                   /* EINTR: the flag is looked at */
         }
-        if (ready > 0 && FD_ISSET(srv->listen_fd, &readable) && !srv->accept_paused)
+        if (ready > 0 && !srv->accept_paused &&
+            FD_ISSET(srv->base.listen_fd, &readable))
             accept_clients(srv);
         if (ready > 0)
             read_ready(srv, &readable);
-        serve_all(srv);
+        run_results(srv);
         sync_store(srv);
         write_replies(srv);
     }
-    sigprocmask(SIG_SETMASK, &during_select, NULL);
 }
 
 /* ---- start and stop ----------------------------------------------------- */
 
-static int server_start(Server *srv, const ServerOptions *opt)
+/* Frees every FDState and closes every descriptor but the listening one. */
+static void close_everything(Server *srv)
 {
-    char err[STORE_ERR_LEN > NET_ERR_LEN ? STORE_ERR_LEN : NET_ERR_LEN];
-    if (signals_install(err, sizeof err) < 0) {
-        log_error("%s", err);
-        return -1;
-    }
-    StoreOptions so;
-    store_options_default(&so);
-    so.fsync = opt->fsync;
-    srv->store = store_open(opt->store_path, &so, err, sizeof err);
-    if (srv->store == NULL) {
-        log_error("%s", err);
-        return -1;
-    }
-    srv->listen_fd = net_listen(opt->bind_addr, opt->port, 511, err, sizeof err);
-    if (srv->listen_fd < 0 || srv->listen_fd >= FD_SETSIZE ||
-        net_set_nonblocking(srv->listen_fd, err, sizeof err) < 0) {
-        log_error("cannot listen on %s:%d: %s", opt->bind_addr, opt->port, err);
-        if (srv->listen_fd >= 0)
-            close(srv->listen_fd);
-        store_close(srv->store, err, sizeof err);
-        return -1;
-    }
-    srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    srv->max_clients = opt->max_clients > 0 ? opt->max_clients
-                                            : FD_SETSIZE - RESERVED_FDS;
-    srv->ctx = (CommandContext){ srv->store, opt->fsync, srv->max_clients };
-
-    char name[NET_ADDR_LEN];
-    if (net_local_name(srv->listen_fd, name, sizeof name) < 0)
-        snprintf(name, sizeof name, "%s:%d", opt->bind_addr, opt->port);
-    printf("listening on %s\n", name);
-    fflush(stdout);
-    return 0;
-}
-
-/* Frees every FDState, closes every descriptor, closes the store. */
-static int server_stop(Server *srv)
-{
-    close(srv->listen_fd);              /* first: accept nobody new */
     for (int fd = 0; fd <= srv->max_fd; fd++)
         if (states[fd] != NULL)
             close_connection(srv, fd);
     if (srv->spare_fd >= 0)
         close(srv->spare_fd);
-
-    size_t keys = store_count(srv->store);
-    char err[STORE_ERR_LEN];
-    int rc = store_close(srv->store, err, sizeof err);
-    if (rc < 0)
-        log_error("closing the store: %s", err);
-    printf("shutting down: %lu connections, %lu requests, %zu keys\n",
-           srv->connections, srv->requests, keys);
-    return rc;
 }
 
 int main(int argc, char **argv)
 {
-    log_set_program("kvserver");
-    ServerOptions opt;
-    switch (options_parse(argc, argv, &opt, true)) {
-    case OPTIONS_HELP:      return 0;
-    case OPTIONS_BAD_VALUE: return 1;
-    case OPTIONS_USAGE:     return 2;
-    }
-    log_is_verbose = opt.verbose;
-
-    Server srv = { .listen_fd = -1, .spare_fd = -1, .max_fd = -1 };
-    if (server_start(&srv, &opt) < 0)
+    Server srv = { .spare_fd = -1, .max_fd = -1 };
+    int exit_status;
+    if (server_open(&srv.base, argc, argv, &SELECT_SETUP, &exit_status) < 0)
+        return exit_status;
+    if (srv.base.listen_fd >= FD_SETSIZE) {     /* FD_SET would overflow */
+        log_error("listening socket %d is past FD_SETSIZE", srv.base.listen_fd);
+        server_close(&srv.base);
         return 1;
-    run_server(&srv);
-    return server_stop(&srv) < 0 ? 1 : 0;
+    }
+    srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+    /* Block SIGINT/SIGTERM; pselect() alone lets them in (see the top). */
+    sigset_t shutdown_signals, during_select;
+    signals_shutdown_set(&shutdown_signals);
+    if (sigprocmask(SIG_BLOCK, &shutdown_signals, &during_select) < 0)
+        log_error("sigprocmask: %s", strerror(errno));
+    else
+        run_server(&srv, &during_select);
+
+    close_everything(&srv);
+    return server_close(&srv.base) < 0 ? 1 : 0;
 }
 
 /* END SOLUTION */

@@ -50,8 +50,10 @@ static int deliver(FDState *st, const uint8_t *data, size_t n)
         return -1;
     while (st->status != FD_CLOSING) {
         size_t before = buffer_pending(&st->in);
-        if (serve_requests(st, &ctx, &protocol_default_limits, &executed) < 0)
+        FDStatus next;
+        if (serve_requests(st, &ctx, &protocol_default_limits, &executed, &next) < 0)
             return -1;
+        fdstate_set_status(st, next);
         buffer_consume(&st->out, buffer_pending(&st->out));  /* "written" */
         if (buffer_pending(&st->in) == before)
             break;                      /* only a partial request is left */
