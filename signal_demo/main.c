@@ -41,19 +41,7 @@ static const char usage_text[] =
     "                fault address and exits with status 3\n"
     "  --help        print this help and exit\n";
 
-/* BEGIN SOLUTION stage0 (handout: "Stage 0 — signal_demo")
- * TODO: write main(): parse the options (see usage_text), print the pid
- *       and sigaction's refusal of SIGKILL and SIGSTOP, install the handlers
- *       (selfpipe.h), then print one line per signal read from the self-pipe
- *       until SIGINT or SIGTERM.
- * STUB: int main(int argc, char **argv)
- * STUB: {
- * STUB:     (void)argc;
- * STUB:     (void)argv;
- * STUB:     fputs(usage_text, stderr);
- * STUB:     return 0;
- * STUB: }
- */
+/* BEGIN SOLUTION stage0: signal-demo-main */
 
 /* printf, then flush: stdout may be a file or a pipe, fully buffered. */
 static bool say(const char *format, ...)

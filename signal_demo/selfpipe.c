@@ -10,14 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* BEGIN SOLUTION stage0 (handout: "The self-pipe trick")
- * TODO: write the self-pipe: a handler that only write()s one record
- *       (async-signal-safe, errno saved), and the four functions of selfpipe.h.
- * STUB: int selfpipe_open(void) { return -1; }
- * STUB: int selfpipe_catch(int signo, bool restart) { (void)signo; (void)restart; return -1; }
- * STUB: int selfpipe_read(struct signal_record *rec) { (void)rec; return -1; }
- * STUB: void selfpipe_close(void) {}
- */
+/* BEGIN SOLUTION stage0: selfpipe */
 
 /*
  * A write() of at most PIPE_BUF bytes to a pipe is atomic: the record goes

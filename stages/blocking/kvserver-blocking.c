@@ -41,14 +41,14 @@
 #include "signals.h"
 #include "store.h"
 
+/* BEGIN SOLUTION stage1: blocking-server */
+
 static const ServerSetup BLOCKING_SETUP = {
     .program = "kvserver-blocking",
     .nonblocking_listen = false,
     .with_max_clients = false,
     .default_max_clients = 1,       /* one client at a time */
 };
-
-/* BEGIN SOLUTION stage1: blocking-server */
 
 /*
  * Every blocking read or accept in this server waits at most a second

@@ -59,14 +59,14 @@
  * connections cannot starve the clients already connected. */
 #define MAX_ACCEPTS_PER_ROUND 1000
 
+/* BEGIN SOLUTION stage2: select-server */
+
 static const ServerSetup SELECT_SETUP = {
     .program = "kvserver",
     .nonblocking_listen = true,
     .with_max_clients = true,
     .default_max_clients = FD_SETSIZE - RESERVED_FDS,
 };
-
-/* BEGIN SOLUTION stage2: select-server */
 
 static const char MAX_CLIENTS_ERROR[] = "-ERR max number of clients reached\r\n";
 
