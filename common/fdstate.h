@@ -82,6 +82,13 @@ typedef struct FDState {
 /* Read at least this much at a time (both servers). */
 #define FDSTATE_READ_CHUNK (16 * 1024)
 
+/*
+ * More unserved input than this closes the connection: the same default as
+ * Redis's client-query-buffer-limit.  Only a request with several huge
+ * arguments can reach it.
+ */
+#define FDSTATE_QUERY_LIMIT (1024L * 1024 * 1024)
+
 /* Bytes of reply memory a connection keeps between requests; a bigger
  * buffer is given back once written, so idle connections stay small. */
 #define FDSTATE_OUT_KEEP 4096
@@ -101,7 +108,8 @@ FDInterest fdstate_interest(const FDState *st);
  * One read() from st->fd into st->in, with at least FDSTATE_READ_CHUNK
  * bytes of room.  Returns what read() returned: > 0 bytes appended, 0 at
  * end of file, -1 with errno set (EAGAIN, EINTR... are the caller's to
- * judge; ENOMEM if no room could be made).
+ * judge; ENOMEM if no room could be made; ENOBUFS, logged, once more than
+ * FDSTATE_QUERY_LIMIT bytes wait unserved: close the connection).
  */
 ssize_t fdstate_read(FDState *st);
 

@@ -61,7 +61,8 @@ bool serve_has_waiting_input(const FDState *st)
     return buffer_pending(&st->in) > 0 && st->parser.kind == 0 && !output_full(st);
 }
 
-bool serve_query_too_big(const FDState *st)
+FDStatus serve_all_written(FDState *st)
 {
-    return buffer_pending(&st->in) > SERVE_QUERY_LIMIT;
+    fdstate_shrink(st);
+    return serve_has_waiting_input(st) ? FD_RESULT : FD_READ;
 }

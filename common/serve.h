@@ -23,14 +23,6 @@
 #define SERVE_OUT_HIGH_WATER (64 * 1024)
 
 /*
- * A query buffer (bytes received but not yet served) larger than this
- * closes the connection.  The same default as Redis's
- * client-query-buffer-limit; only a request with several huge arguments
- * can reach it.
- */
-#define SERVE_QUERY_LIMIT (1024L * 1024 * 1024)
-
-/*
  * The RESULT step: executes every complete request in st->in, in order
  * (pipelining), appending the replies to st->out, and stops early once
  * st->out holds SERVE_OUT_HIGH_WATER bytes (back-pressure).  *executed is
@@ -47,11 +39,16 @@ int serve_requests(FDState *st, const CommandContext *ctx,
                    const ProtocolLimits *limits, unsigned long *executed,
                    FDStatus *next);
 
-/* Does st->in hold requests that back-pressure left unparsed?  Asked once
- * `out` is all written, to choose between RESULT and READ. */
+/* Does st->in hold requests that back-pressure left unparsed? */
 bool serve_has_waiting_input(const FDState *st);
 
-/* Has the client sent more than SERVE_QUERY_LIMIT bytes not yet served? */
-bool serve_query_too_big(const FDState *st);
+/*
+ * The end of the WRITE step, once all of st->out is written: gives back the
+ * memory a big request or reply made the buffers grow to (fdstate_shrink),
+ * and returns the next status: FD_RESULT if back-pressure left requests in
+ * st->in — they must be served without waiting for new bytes, which may
+ * never come — else FD_READ.
+ */
+FDStatus serve_all_written(FDState *st);
 
 #endif

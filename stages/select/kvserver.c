@@ -192,11 +192,6 @@ static bool read_step(FDState *st)
 {
     ssize_t n = fdstate_read(st);
     if (n > 0) {
-        if (serve_query_too_big(st)) {
-            log_error("fd %d: query buffer over %ld bytes, closing", st->fd,
-                      SERVE_QUERY_LIMIT);
-            return false;
-        }
         fdstate_set_status(st, FD_RESULT);
         return true;
     }
@@ -239,8 +234,7 @@ static bool write_step(FDState *st)
         return true;                    /* short write: the rest later */
     if (st->status == FD_CLOSING)
         return false;                   /* QUIT or protocol error: done */
-    fdstate_shrink(st);
-    fdstate_set_status(st, serve_has_waiting_input(st) ? FD_RESULT : FD_READ);
+    fdstate_set_status(st, serve_all_written(st));
     return true;
 }
 
