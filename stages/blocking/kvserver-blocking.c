@@ -179,6 +179,13 @@ static void accept_and_serve(Server *srv)
     close(fd);
 }
 
+/* The store's warnings (StoreOptions.warn): the store never prints. */
+static void log_store_warning(void *arg, const char *message)
+{
+    (void)arg;
+    log_error("store: %s", message);
+}
+
 /* Opens the store and the listening socket.  0, or -1 after a message. */
 static int server_start(Server *srv, const ServerOptions *opt)
 {
@@ -190,6 +197,7 @@ static int server_start(Server *srv, const ServerOptions *opt)
     StoreOptions so;
     store_options_default(&so);
     so.fsync = opt->fsync;
+    so.warn = log_store_warning;
     srv->store = store_open(opt->store_path, &so, err, sizeof err);
     if (srv->store == NULL) {
         log_error("%s", err);

@@ -371,6 +371,13 @@ static void run_server(Server *srv)
 
 /* ---- start and stop ----------------------------------------------------- */
 
+/* The store's warnings (StoreOptions.warn): the store never prints. */
+static void log_store_warning(void *arg, const char *message)
+{
+    (void)arg;
+    log_error("store: %s", message);
+}
+
 static int server_start(Server *srv, const ServerOptions *opt)
 {
     char err[STORE_ERR_LEN > NET_ERR_LEN ? STORE_ERR_LEN : NET_ERR_LEN];
@@ -381,6 +388,7 @@ static int server_start(Server *srv, const ServerOptions *opt)
     StoreOptions so;
     store_options_default(&so);
     so.fsync = opt->fsync;
+    so.warn = log_store_warning;
     srv->store = store_open(opt->store_path, &so, err, sizeof err);
     if (srv->store == NULL) {
         log_error("%s", err);
