@@ -18,6 +18,8 @@
 #include <strings.h>
 
 #define ARG_MARK      '$'               /* "$<len>\r\n" starts an argument */
+#define CRLF          "\r\n"            /* ends every header and argument */
+#define CRLF_LEN      (sizeof CRLF - 1)
 #define NAME_SHOWN    32                /* bytes of a bad command name quoted */
 
 /* The commands a record may hold, and their lengths without the NUL. */
@@ -84,7 +86,7 @@ static int check_terminators(const RequestParser *p, const char *base,
 {
     for (size_t i = 0; i < p->argc; i++) {
         const char *end = base + p->args[i].off + p->args[i].len;
-        if (end[0] != '\r' || end[1] != '\n') {
+        if (memcmp(end, CRLF, CRLF_LEN) != 0) {
             store_set_err(why, whylen, "argument %zu is not followed by CRLF",
                           i + 1);
             return -1;
