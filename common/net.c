@@ -2,6 +2,7 @@
  * net.c — TCP socket helpers (see net.h).
  */
 #include "net.h"
+#include "rio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -128,17 +129,5 @@ int net_accept(int listen_fd, bool retry_eintr, char *err, size_t errlen)
 ssize_t net_write_all(int fd, const void *buf, size_t len,
                       volatile const sig_atomic_t *stop)
 {
-    const char *p = buf;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR && !(stop && *stop))
-                continue;               /* interrupted before writing: retry */
-            return -1;
-        }
-        p += n;                         /* a short write: send the rest */
-        left -= (size_t)n;
-    }
-    return (ssize_t)len;
+    return rio_write_all(fd, buf, len, stop);
 }

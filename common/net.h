@@ -46,9 +46,10 @@ int net_set_nonblocking(int fd, char *err, size_t errlen);
 int net_accept(int listen_fd, bool retry_eintr, char *err, size_t errlen);
 
 /*
- * The robust-I/O pair for blocking sockets: write every byte, retrying
- * after short writes and EINTR (unless *stop becomes non-zero, which is how
- * a signal handler asks the caller to give up).  Returns len, or -1.
+ * Writes every byte to a blocking socket, retrying after short writes and
+ * EINTR unless *stop has become non-zero (how a signal handler asks the
+ * caller to give up).  Returns len, or -1.  It is rio_write_all (rio.h),
+ * under the name the servers know.
  */
 ssize_t net_write_all(int fd, const void *buf, size_t len,
                       volatile const sig_atomic_t *stop);

@@ -26,11 +26,20 @@ static bool parse_command_line(int argc, char **argv, const ServerSetup *setup,
     }
 }
 
+/* The store's warnings (StoreOptions.warn): library code never prints, so
+ * the server says what the store reports, e.g. a cut-short record dropped. */
+static void log_store_warning(void *arg, const char *message)
+{
+    (void)arg;
+    log_error("store: %s", message);
+}
+
 static Store *open_store(const ServerOptions *opt, char *err, size_t errlen)
 {
     StoreOptions so;
     store_options_default(&so);
     so.fsync = opt->fsync;
+    so.warn = log_store_warning;
     return store_open(opt->store_path, &so, err, errlen);
 }
 

@@ -34,6 +34,11 @@
  * mutation is refused (-1, with the reason) until a retried sync succeeds;
  * reads keep working throughout.
  *
+ * Warnings.  What goes wrong without stopping the store (a cut-short last
+ * record dropped, a stale temporary file removed, a rewrite at open that
+ * failed, no /dev/urandom) is reported through StoreOptions.warn: the store
+ * never prints.
+ *
  * Compaction.  The file only grows while the server runs; it is rewritten
  * as one SET per live key at store_close() (unless it already holds exactly
  * that), and at store_open() when most of its records are dead: more than
@@ -73,6 +78,14 @@ typedef struct StoreOptions {
     StoreFsync fsync;        /* default STORE_FSYNC_EVERYSEC */
     size_t     max_key_len;  /* default 512 MiB; longer keys are refused */
     size_t     max_value_len;/* default 512 MiB; longer values are refused */
+    /* Called once per warning, during the store call that has something to
+     * report, with warn_arg and one line of text: no newline, no program
+     * name or "store:" prefix (like the err texts), usually naming the
+     * file, e.g. "data.aof: dropping incomplete record at byte 120 (crash
+     * during a write?)".  message lives only during the call.  NULL (the
+     * default): warnings are dropped. */
+    void     (*warn)(void *warn_arg, const char *message);
+    void      *warn_arg;
 } StoreOptions;
 
 /* Fills o with the defaults above. */
@@ -87,7 +100,7 @@ const char *store_fsync_name(StoreFsync policy);
 /*
  * Opens (creating if missing) the store file at path and replays it.
  * opt may be NULL for the defaults.
- * A last record cut short by a crash is dropped, with one warning on stderr
+ * A last record cut short by a crash is dropped, with one warning (opt->warn)
  * naming its byte offset, and the file truncated back to the last complete
  * record.  Any other damage refuses to open: NULL, with the offset in err.
  * Also NULL (reason in err) if the file cannot be opened, read or locked

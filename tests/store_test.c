@@ -154,10 +154,24 @@ static void expect_missing_at(int line, const Store *s, const void *key, size_t 
 
 /* ---- small helpers ------------------------------------------------------ */
 
+/* The store's warnings, printed as the tests expect them. */
+static void print_warning(void *arg, const char *message)
+{
+    (void)arg;
+    fprintf(stderr, "store: %s\n", message);
+}
+
 static Store *open_or_die(const char *path, const StoreOptions *opt)
 {
     char err[STORE_ERR_LEN];
-    Store *s = store_open(path, opt, err, sizeof err);
+    StoreOptions with_warnings;
+    if (opt == NULL)
+        store_options_default(&with_warnings);
+    else
+        with_warnings = *opt;
+    if (with_warnings.warn == NULL)
+        with_warnings.warn = print_warning;
+    Store *s = store_open(path, &with_warnings, err, sizeof err);
     if (s == NULL)
         fprintf(stderr, "store_test: store_open %s: %s\n", path, err);
     return s;
