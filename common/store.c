@@ -31,6 +31,7 @@
 #include "buffer.h"
 #include "hashtable.h"
 #include "protocol.h"
+#include "reply.h"
 #include "siphash.h"
 
 #define DEFAULT_MAX_LEN     (512u * 1024 * 1024)
@@ -570,7 +571,7 @@ static ssize_t read_chunk(Store *s, Buffer *in, char *err, size_t errlen)
         if (n < 0)
             set_err(err, errlen, "cannot read %s: %s", s->path, strerror(errno));
         else
-            in->end += (size_t)n;
+            buffer_commit(in, (size_t)n);
         return n;
     }
 }
@@ -595,7 +596,7 @@ static int replay(Store *s, char *err, size_t errlen)
         ParseResult r = PARSE_INCOMPLETE;
         size_t pending = buffer_pending(&in);
         char *start = pending > 0 ? in.data + in.cur : NULL;
-        if (pending > 0 && p.kind == 0 && start[0] != '*') {
+        if (pending > 0 && p.kind == PARSER_IDLE && start[0] != '*') {
             /* We only ever write multibulk requests. */
             set_err(why, sizeof why, "expected '*', got byte 0x%02x",
                     (unsigned char)start[0]);

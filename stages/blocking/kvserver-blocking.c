@@ -107,7 +107,7 @@ static int read_some(FDState *st)
     }
     ssize_t n = read(st->fd, st->in.data + st->in.end, st->in.size - st->in.end);
     if (n > 0) {
-        st->in.end += (size_t)n;
+        buffer_commit(&st->in, (size_t)n);
         return 1;
     }
     if (n < 0 && (errno == EINTR || timed_out()))

@@ -212,7 +212,7 @@ static bool read_from(FDState *st)
     }
     ssize_t n = read(st->fd, st->in.data + st->in.end, st->in.size - st->in.end);
     if (n > 0) {
-        st->in.end += (size_t)n;
+        buffer_commit(&st->in, (size_t)n);
         if (buffer_pending(&st->in) <= SERVE_QUERY_LIMIT)
             return true;
         log_error("fd %d: query buffer over %ld bytes, closing", st->fd,
