@@ -10,8 +10,9 @@
  *   *3\r\n                     reply_array(out, 3), then the 3 elements
  *
  * Errors: the only way to fail is running out of memory.  Every function
- * returns 0, or -1 (errno ENOMEM) when the buffer cannot grow; out may then
- * hold part of a reply, so the connection must be closed.
+ * returns 0, or -1 (errno ENOMEM) when the buffer cannot grow.  A failing
+ * call appends nothing, but an array whose elements were being appended is
+ * then incomplete: the connection must be closed.
  */
 #ifndef REPLY_H
 #define REPLY_H
