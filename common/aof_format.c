@@ -13,6 +13,7 @@
  * tells a record cut short by a crash from a damaged one.
  */
 #include "store_internal.h"
+#include "reply.h"
 
 #include <string.h>
 #include <strings.h>

@@ -36,7 +36,7 @@ typedef struct Replay {
 /* Has the parser seen none of the current record yet? */
 static bool before_record(const RequestParser *p)
 {
-    return p->kind == 0;
+    return p->kind == PARSER_IDLE;
 }
 
 /* Parses (and applies) the next record of the pending bytes.  On
@@ -87,7 +87,7 @@ static int read_chunk(Replay *r, char *err, size_t errlen)
         store_set_err(err, errlen, "cannot read %s: %s", s->path, strerror(errno));
         return -1;
     }
-    r->in.end += (size_t)n;
+    buffer_commit(&r->in, (size_t)n);
     r->at_end = (size_t)n < room;       /* rio_read_full: short only at EOF */
     return 0;
 }

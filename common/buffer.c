@@ -3,8 +3,12 @@
  */
 #include "buffer.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The first allocation; then the size doubles. */
+#define BUFFER_FIRST_SIZE 64
 
 void buffer_free(Buffer *b)
 {
@@ -32,9 +36,11 @@ int buffer_reserve(Buffer *b, size_t n)
         return 0;
 
     size_t need = b->end + n;
-    if (need < n)                       /* size_t overflow */
+    if (need < n) {                     /* size_t overflow */
+        errno = ENOMEM;
         return -1;
-    size_t size = b->size ? b->size : 64;
+    }
+    size_t size = b->size ? b->size : BUFFER_FIRST_SIZE;
     while (size < need)
         size = size * 2 > size ? size * 2 : need;
     char *data = realloc(b->data, size);
@@ -52,13 +58,24 @@ int buffer_append(Buffer *b, const void *p, size_t n)
     if (buffer_reserve(b, n) < 0)
         return -1;
     memcpy(b->data + b->end, p, n);
-    b->end += n;
+    buffer_commit(b, n);
     return 0;
 }
 
 int buffer_append_str(Buffer *b, const char *s)
 {
     return buffer_append(b, s, strlen(s));
+}
+
+void buffer_commit(Buffer *b, size_t n)
+{
+    b->end += n;
+}
+
+void buffer_truncate(Buffer *b, size_t pending)
+{
+    if (pending < buffer_pending(b))
+        b->end = b->cur + pending;
 }
 
 void buffer_consume(Buffer *b, size_t n)

@@ -14,8 +14,12 @@
  * to offset 0 first, so callers must keep positions as offsets from cur,
  * never as pointers, across a reserve.
  *
- * Every function that allocates returns 0 on success and -1 when memory
- * is exhausted, leaving the buffer unchanged and usable.
+ * Only this module moves cur and end.  To fill the free space directly (a
+ * read() into the buffer), reserve room, write at data + end, then
+ * buffer_commit the bytes written.
+ *
+ * Every function that allocates returns 0 on success and -1 (errno ENOMEM)
+ * when memory is exhausted, leaving the buffer unchanged and usable.
  */
 #ifndef BUFFER_H
 #define BUFFER_H
@@ -47,6 +51,15 @@ int buffer_append(Buffer *b, const void *p, size_t n);
 
 /* Appends a NUL-terminated string (without its NUL). */
 int buffer_append_str(Buffer *b, const char *s);
+
+/* Makes pending the n bytes just written at data + end, into space that
+ * buffer_reserve made (n <= size - end). */
+void buffer_commit(Buffer *b, size_t n);
+
+/* Keeps only the first `pending` pending bytes, dropping what was appended
+ * after them: withdraws a reply whose start was noted with buffer_pending
+ * (an offset from cur stays valid when the buffer moves). */
+void buffer_truncate(Buffer *b, size_t pending);
 
 /* Marks n pending bytes as consumed.  When nothing is left pending, the
  * cursors go back to 0 so the next bytes start at the front. */

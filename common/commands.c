@@ -16,6 +16,14 @@
 #include <strings.h>
 
 #include "glob.h"
+#include "reply.h"
+
+/* Redis quotes at most this many bytes of a client's argument in an error
+ * message ("unknown command '...'", "unknown subcommand '...'"). */
+#define ERR_QUOTE_MAX 128
+
+/* Room for a long long in decimal, with its sign and the NUL. */
+#define DECIMAL_BUF_LEN (PROTO_MAX_DECIMAL_LEN + 1)
 
 typedef int (*CommandHandler)(const CommandContext *ctx, const Request *req,
                               Buffer *out);
@@ -44,6 +52,12 @@ static bool arg_is(const Request *req, size_t i, const char *w)
 {
     size_t n = strlen(w);
     return arg_len(req, i) == n && strncasecmp(arg(req, i), w, n) == 0;
+}
+
+/* How much of argument i to quote in an error: at most max bytes. */
+static int quoted_len(const Request *req, size_t i, size_t max)
+{
+    return (int)(arg_len(req, i) < max ? arg_len(req, i) : max);
 }
 
 /* Replies with a store failure: the reason, with no acknowledgment. */
@@ -119,7 +133,7 @@ static int cmd_set(const CommandContext *ctx, const Request *req, Buffer *out)
     char err[STORE_ERR_LEN];
     if (store_put(ctx->store, key, klen, arg(req, 2), arg_len(req, 2),
                   err, sizeof err) < 0) {
-        out->end = out->cur + mark;     /* withdraw the GET part */
+        buffer_truncate(out, mark);     /* withdraw the GET part */
         return reply_store_error(out, err);
     }
     if (get)
@@ -257,7 +271,7 @@ static int add_to_key(const CommandContext *ctx, const Request *req,
         return reply_error(out, "increment or decrement would overflow");
     value += delta;
 
-    char digits[24];
+    char digits[DECIMAL_BUF_LEN];
     int n = snprintf(digits, sizeof digits, "%lld", value);
     char err[STORE_ERR_LEN];
     if (store_put(ctx->store, key, klen, digits, (size_t)n, err, sizeof err) < 0)
@@ -341,14 +355,14 @@ static int cmd_select(const CommandContext *ctx, const Request *req, Buffer *out
 static int cmd_config(const CommandContext *ctx, const Request *req, Buffer *out)
 {
     if (!arg_is(req, 1, "get")) {
-        int len = arg_len(req, 1) < 128 ? (int)arg_len(req, 1) : 128;
+        int len = quoted_len(req, 1, ERR_QUOTE_MAX);
         return reply_errorf(out, "unknown subcommand '%.*s'. Try CONFIG HELP.",
                             len, arg(req, 1));
     }
     if (req->argc < 3)
         return reply_error(out, "wrong number of arguments for 'config|get' command");
 
-    char maxclients[24];
+    char maxclients[DECIMAL_BUF_LEN];
     snprintf(maxclients, sizeof maxclients, "%ld", ctx->max_clients);
     const char *params[][2] = {
         { "save", "" },                       /* no snapshots, only the file */
@@ -422,16 +436,15 @@ static bool arity_ok(const Command *cmd, size_t argc)
  */
 static int reply_unknown_command(const Request *req, Buffer *out)
 {
-    char args[256] = "";
+    char args[2 * ERR_QUOTE_MAX] = "";  /* the last one may pass the limit */
     size_t used = 0;
-    for (size_t i = 1; i < req->argc && used < 128; i++) {
-        int room = 128 - (int)used;
-        int len = arg_len(req, i) < (size_t)room ? (int)arg_len(req, i) : room;
+    for (size_t i = 1; i < req->argc && used < ERR_QUOTE_MAX; i++) {
+        int len = quoted_len(req, i, ERR_QUOTE_MAX - used);
         int n = snprintf(args + used, sizeof args - used, "'%.*s' ", len, arg(req, i));
         if (n > 0)
             used += (size_t)n < sizeof args - used ? (size_t)n : sizeof args - used - 1;
     }
-    int nlen = arg_len(req, 0) < 128 ? (int)arg_len(req, 0) : 128;
+    int nlen = quoted_len(req, 0, ERR_QUOTE_MAX);
     return reply_errorf(out, "unknown command '%.*s', with args beginning with: %s",
                         nlen, arg(req, 0), args);
 }

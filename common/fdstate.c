@@ -55,7 +55,7 @@ ssize_t fdstate_read(FDState *st)
     ssize_t n = read(st->fd, st->in.data + st->in.end, st->in.size - st->in.end);
     if (n <= 0)
         return n;
-    st->in.end += (size_t)n;
+    buffer_commit(&st->in, (size_t)n);
     if (buffer_pending(&st->in) > FDSTATE_QUERY_LIMIT) {
         log_error("fd %d (%s): query buffer over %ld bytes, closing", st->fd,
                   st->peer, FDSTATE_QUERY_LIMIT);

@@ -83,7 +83,8 @@ bool glob_match(const char *pattern, size_t plen, const char *subject,
                 size_t slen, bool nocase)
 {
     size_t pi = 0, si = 0;
-    size_t star_pi = (size_t)-1, star_si = 0;  /* the last '*' seen */
+    bool seen_star = false;
+    size_t star_pi = 0, star_si = 0;    /* after the last '*' seen */
 
     while (si < slen) {
         if (pi < plen && pattern[pi] == '*') {
@@ -91,6 +92,7 @@ bool glob_match(const char *pattern, size_t plen, const char *subject,
                 pi++;
             if (pi == plen)
                 return true;            /* a trailing '*' takes the rest */
+            seen_star = true;
             star_pi = pi;
             star_si = si;
             continue;
@@ -102,7 +104,7 @@ bool glob_match(const char *pattern, size_t plen, const char *subject,
             si++;
             continue;
         }
-        if (star_pi == (size_t)-1)
+        if (!seen_star)
             return false;
         pi = star_pi;                   /* the '*' swallows one more byte */
         si = ++star_si;

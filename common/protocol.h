@@ -22,18 +22,34 @@
  * Error texts are exactly Redis 7.0's (e.g. "Protocol error: invalid bulk
  * length"); after a protocol error the connection must be closed once the
  * error reply is written, because the byte stream can no longer be framed.
+ * A protocol error is the parser's answer about the client's bytes, not a
+ * failure of the server: it is reported in the parser (p->error), and the
+ * caller sends it as the reply.
+ *
+ * This module only reads requests; reply.h writes replies (and requests,
+ * for the store's file).
  */
 #ifndef PROTOCOL_H
 #define PROTOCOL_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "buffer.h"
 
 /* Limits, with Redis's defaults. */
 #define PROTO_MAX_INLINE   (64 * 1024)          /* longest inline request line */
 #define PROTO_MAX_ARGS     (1024 * 1024)        /* most arguments in one request */
 #define PROTO_MAX_BULK     (512L * 1024 * 1024) /* longest single argument */
+
+/* Framing shared by requests and replies (reply.h writes them). */
+#define RESP_CRLF          "\r\n"  /* ends every header line and every bulk */
+#define RESP_CRLF_LEN      2
+#define RESP_TYPE_LEN      1       /* the type byte opening a line: * $ + - : */
+
+/* The longest 64-bit decimal, "-9223372036854775808": longer is invalid. */
+#define PROTO_MAX_DECIMAL_LEN 20
+
+/* Room for a parser's error message (Redis's text, without "ERR "). */
+#define PARSER_ERR_LEN     64
 
 typedef struct ProtocolLimits {
     size_t max_inline;
@@ -56,6 +72,13 @@ typedef struct ArgSpan {
     size_t len;
 } ArgSpan;
 
+/* Which form the current request has, decided by its first byte. */
+typedef enum ParserKind {
+    PARSER_IDLE,      /* no request started: nothing of it received yet */
+    PARSER_MULTIBULK, /* it began with '*' */
+    PARSER_INLINE     /* it began with anything else */
+} ParserKind;
+
 typedef struct RequestParser {
     /* Results, valid after PARSE_REQUEST until parser_reset. */
     size_t   argc;        /* 0 only for an empty request (see below) */
@@ -63,15 +86,18 @@ typedef struct RequestParser {
     size_t   request_len; /* bytes the request occupies; consume them */
     /* After PARSE_ERROR: Redis's message without the "ERR " prefix,
      * e.g. "Protocol error: invalid multibulk length". */
-    char     error[64];
+    char     error[PARSER_ERR_LEN];
 
     /* Resume state: how far the current request has been parsed. */
-    size_t    args_cap;   /* entries allocated at args */
-    char      kind;       /* 0: not started, '*': multibulk, 'i': inline */
-    long long expected;   /* multibulk: arguments announced */
-    long long bulk_len;   /* multibulk: length announced for the next
+    size_t     args_cap;  /* entries allocated at args */
+    ParserKind kind;
+    long long  expected;  /* multibulk: arguments announced, or -1 while
+                             the *<count> line is awaited */
+    long long  bulk_len;  /* multibulk: length announced for the next
                              argument, or -1 while its $ line is awaited */
-    size_t    scan;       /* offset of the first byte not yet parsed */
+    size_t     scan;      /* offset of the first byte not yet parsed */
+    bool       nul_hides_newline; /* inline: a NUL byte came before any '\n',
+                                     so (as in Redis) the line never ends */
 } RequestParser;
 
 /* A parser ready for its first request (allocates nothing). */
@@ -98,27 +124,8 @@ ParseResult parser_feed(RequestParser *p, char *buf, size_t len,
 
 /* Parses len bytes as a 64-bit decimal integer, as strictly as Redis does
  * (for lengths in the protocol and for INCR): an optional '-', no '+', no
- * spaces, no leading zeros, at most 20 characters, no overflow. */
+ * spaces, no leading zeros, at most PROTO_MAX_DECIMAL_LEN characters, no
+ * overflow. */
 bool parse_decimal(const char *s, size_t len, long long *out);
-
-/* Reply encoders: each appends one RESP2 reply to out.
- * All return 0, or -1 when memory is exhausted.
- * Error messages are given without the "ERR " prefix, which is added. */
-int reply_simple(Buffer *out, const char *status);           /* +OK        */
-int reply_error(Buffer *out, const char *message);           /* -ERR message */
-int reply_integer(Buffer *out, long long value);             /* :42        */
-int reply_bulk(Buffer *out, const void *bytes, size_t len);  /* $5 hello   */
-int reply_null(Buffer *out);                                 /* $-1        */
-int reply_array(Buffer *out, size_t count);                  /* *3 header  */
-
-/* reply_error with printf-style formatting; CR and LF in the result become
- * spaces, as Redis does, so a client's bytes can never break the framing. */
-int reply_errorf(Buffer *out, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Appends a command as a multibulk request (the bytes a client sends, and
- * what the store's append-only file records). */
-int encode_command(Buffer *out, size_t argc, const char *const *argv,
-                   const size_t *lens);
 
 #endif

@@ -4,6 +4,8 @@
  */
 #include "serve.h"
 
+#include "reply.h"
+
 static bool output_full(const FDState *st)
 {
     return buffer_pending(&st->out) >= SERVE_OUT_HIGH_WATER;
@@ -58,7 +60,7 @@ int serve_requests(FDState *st, const CommandContext *ctx,
 
 bool serve_has_waiting_input(const FDState *st)
 {
-    return buffer_pending(&st->in) > 0 && st->parser.kind == 0 && !output_full(st);
+    return buffer_pending(&st->in) > 0 && st->parser.kind == PARSER_IDLE && !output_full(st);
 }
 
 FDStatus serve_all_written(FDState *st)

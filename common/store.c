@@ -185,7 +185,7 @@ static int check_length(const char *what, size_t len, size_t max,
  * cursor, which survives the buffer moving). */
 static void cut_queue(Store *s, size_t mark)
 {
-    s->queued.end = s->queued.cur + mark;
+    buffer_truncate(&s->queued, mark);
 }
 
 /* Counts the record just encoded, or, if encoding failed, cuts off the

@@ -162,6 +162,15 @@ int main(void)
     PARSE("GET \"abc\r\n", "ERROR:Protocol error: unbalanced quotes in request", 0);
     PARSE("GET \"abc\"x\r\n", "ERROR:Protocol error: unbalanced quotes in request", 0);
     PARSE("PING\0x\r\n", "INCOMPLETE", 0);        /* NUL hides the \n */
+    /* The scanners' corners, each checked against redis-server 7.0. */
+    PARSE("ECHO \"a\\x4gb\"\r\n", "ECHO|ax4gb", 0);  /* \x needs two hex digits */
+    PARSE("ECHO \"\\xFf\\q\"\r\n", "ECHO|\xffq", 0);
+    PARSE("ECHO a\vb\r\n", "ECHO|a\vb", 0);         /* \v does not end a word */
+    PARSE("ECHO x\"a b\"\v\r\n", "ECHO|xa b", 0);   /* ...but may follow a quote */
+    PARSE("ECHO 'a\\\"b'\r\n", "ECHO|a\\\"b", 0);  /* '...' only knows \' */
+    PARSE("ECHO \"a\"'b'\r\n", "ERROR:Protocol error: unbalanced quotes in request", 0);
+    PARSE("ECHO 'it\\'s'x\r\n", "ERROR:Protocol error: unbalanced quotes in request", 0);
+    PARSE("ECHO \"a\\\r\n", "ERROR:Protocol error: unbalanced quotes in request", 0);
     PARSE("PING", "INCOMPLETE", 0);
 
     /* too big */

@@ -1,0 +1,41 @@
+/*
+ * reply.h — encoding RESP2 replies (and the requests the store's file
+ * records), appended to a Buffer.
+ *
+ *   +OK\r\n                    reply_simple(out, "OK")
+ *   -ERR syntax error\r\n      reply_error(out, "syntax error")
+ *   :42\r\n                    reply_integer(out, 42)
+ *   $5\r\nhello\r\n            reply_bulk(out, "hello", 5)
+ *   $-1\r\n                    reply_null(out)
+ *   *3\r\n                     reply_array(out, 3), then the 3 elements
+ *
+ * Errors: the only way to fail is running out of memory.  Every function
+ * returns 0, or -1 (errno ENOMEM) when the buffer cannot grow.  A failing
+ * call appends nothing, but an array whose elements were being appended is
+ * then incomplete: the connection must be closed.
+ */
+#ifndef REPLY_H
+#define REPLY_H
+
+#include <stddef.h>
+#include "buffer.h"
+
+int reply_simple(Buffer *out, const char *status);           /* +OK        */
+int reply_error(Buffer *out, const char *message);           /* -ERR message */
+int reply_integer(Buffer *out, long long value);             /* :42        */
+int reply_bulk(Buffer *out, const void *bytes, size_t len);  /* $5 hello   */
+int reply_null(Buffer *out);                                 /* $-1        */
+int reply_array(Buffer *out, size_t count);                  /* *3 header  */
+
+/* reply_error with printf-style formatting; CR and LF in the result become
+ * spaces, as Redis does, so a client's bytes can never break the framing.
+ * Error messages are given without the "ERR " prefix, which is added. */
+int reply_errorf(Buffer *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Appends a command as a multibulk request: an array of bulk strings, the
+ * bytes a client sends and what the store's append-only file records. */
+int encode_command(Buffer *out, size_t argc, const char *const *argv,
+                   const size_t *lens);
+
+#endif
