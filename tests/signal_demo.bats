@@ -562,13 +562,13 @@ hint: when printing to stdout fails (printf/fflush/write return an error,
 errno EPIPE), say so on stderr and exit with a non-zero status; a failed
 write raises SIGPIPE, whose line would fail again, for ever
 --- its stderr:
-$(head -c 2000 "$ERR")"
+$(head -n 10 "$ERR")"
   fi
   ((EXIT_STATUS != 0)) || fail "stdout closed (as by 'signal_demo | head -1'), then SIGUSR1:
 signal_demo ended with status 0: a program that could not print what it
 should must end with a non-zero status
 --- its stderr:
-$(head -c 2000 "$ERR")"
+$(head -n 10 "$ERR")"
 }
 
 # ------------------------------------------------------- handler safety
