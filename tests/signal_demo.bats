@@ -369,6 +369,12 @@ $stderr"
       DUPLICATES+=("SIG$name on two rows: '${row_of_name[$name]}' and '$line'")
     ROW[$n]=$line NAME_OF[$n]=$name row_of_name[$name]=$line
   done <<<"$output"
+  ((${#ROW[@]} > 0)) || fail "signal_demo --list printed no row at all (a row: a line
+with the signal's number and its SIG name, one per signal 1-31)
+--- stdout:
+$output
+--- stderr:
+$stderr"
 }
 
 # --list: every standard signal, 1 to 31, on one row of its own, under a
