@@ -24,7 +24,26 @@ declare -gA DESC=(
   [TSTP]="Stopped" [TTIN]="Stopped (tty input)" [TTOU]="Stopped (tty output)"
   [URG]="Urgent I/O condition" [WINCH]="Window changed"
   [KILL]="Killed" [STOP]="Stopped (signal)" [SEGV]="Segmentation fault"
+  [ILL]="Illegal instruction" [TRAP]="Trace/breakpoint trap" [ABRT]="Aborted"
+  [BUS]="Bus error" [FPE]="Floating point exception" [STKFLT]="Stack fault"
+  [XCPU]="CPU time limit exceeded" [XFSZ]="File size limit exceeded"
+  [VTALRM]="Virtual timer expired" [PROF]="Profiling timer expired"
+  [IO]="I/O possible" [POLL]="I/O possible" [PWR]="Power failure"
+  [SYS]="Bad system call"
 )
+
+# The names POSIX or Linux give a signal besides the one `kill -l N` prints
+# (bash says IO for 29, the handout SIGPOLL: both are right).
+declare -gA ALIASES=([6]="ABRT IOT" [17]="CHLD CLD" [29]="IO POLL")
+
+# Standard signals signal_demo leaves alone: SIGKILL and SIGSTOP cannot be
+# caught, and a handler returning from a program error would fault again.
+NOT_CAUGHT=" KILL STOP ILL TRAP ABRT BUS FPE SEGV SYS "
+
+# names_of N: every right name (without SIG) of signal number N.
+names_of() {
+  echo "${ALIASES[$1]:-$(kill -l "$1")}"
+}
 
 START_LINES="SIGKILL cannot be caught: Invalid argument
 SIGSTOP cannot be caught: Invalid argument"
@@ -166,6 +185,50 @@ $(show_output)"
 @test "signal_demo: SIGTTIN is reported and does not stop it" { check_one_signal TTIN; }
 @test "signal_demo: SIGTTOU is reported and does not stop it" { check_one_signal TTOU; }
 
+# reported N: stdout has the line for signal number N from this shell, under
+# any of its right names.
+reported() {
+  local name
+  for name in $(names_of "$1"); do
+    grep -Fxq -- "$(caught_line "$name")" "$OUT" && return 0
+  done
+  return 1
+}
+
+# Every standard signal it should catch (1-31 but SIGKILL, SIGSTOP and the
+# program errors), one at a time, each line awaited before the next signal:
+# a signal left out of the handlers kills the program (or, for SIGCHLD,
+# SIGURG, SIGWINCH, vanishes), a wrong name in the table shows in its line.
+# SIGINT and SIGTERM end the program: SIGTERM comes last, SIGINT has its own
+# test.
+# bats test_tags=points:3
+@test "signal_demo: every catchable standard signal (1-31) is reported with its name" {
+  local n name before problems=()
+  start_demo
+  for n in {1..31}; do
+    name=$(kill -l "$n")
+    [[ $NOT_CAUGHT != *" $name "* && $name != INT && $name != TERM ]] || continue
+    before=$(wc -l <"$OUT")
+    kill -"$n" "$PID"
+    wait_until 2 reported "$n" && continue
+    if ! is_running "$PID"; then
+      wait_exit "$PID" 1
+      fail "SIG$name (signal $n) ended signal_demo (exit status $EXIT_STATUS: \
+128 + $((EXIT_STATUS - 128)) means killed by that signal): it is not caught.
+The handout's stage 0 lists every signal to catch; check the signal table
+and the loop that installs the handlers.
+$(show_output)"
+    fi
+    problems+=("SIG$name (signal $n): expected '$(caught_line "$(names_of "$n" | cut -d' ' -f1)")', \
+got: $(tail -n +"$((before + 1))" "$OUT" | head -n 3 | tr '\n' '|' || true)")
+  done
+  ((${#problems[@]} == 0)) || fail "signals not reported with their name within 2 s each
+(an empty 'got' means no line at all: not caught, or ignored):
+$(printf '  %s\n' "${problems[@]}")
+$(show_output)"
+  stop_with TERM
+}
+
 # bats test_tags=points:2
 @test "signal_demo: the pid reported is the sender's, not the parent's" {
   start_demo
@@ -281,37 +344,93 @@ $output"
   done
 }
 
-# --list: one line per signal with its number, name, description, default
-# action and whether signal_demo catches it.
-# bats test_tags=points:2
-@test "signal_demo: --list shows number, name, description, default action, caught" {
+# run_list: run signal_demo --list, expect status 0, and index its rows: a
+# row is a line with a number and a SIG name (the first of each).  Sets
+# ROW[N] (the line for number N), NAME_OF[N] (its name without SIG) and
+# DUPLICATES (numbers or names given on more than one row).
+run_list() {
   run --separate-stderr timeout 5 "$SIGNAL_DEMO" --list
   [[ $status -eq 0 ]] || fail "signal_demo --list: expected exit status 0, got $status
 --- stdout:
 $output
 --- stderr:
 $stderr"
-  local sig action caught line
-  local -A ACTION=(
-    [HUP]=terminate [INT]=terminate [QUIT]=core [USR1]=terminate [USR2]=terminate
-    [PIPE]=terminate [ALRM]=terminate [TERM]=terminate [CHLD]=ignore
-    [CONT]=continue [TSTP]=stop [TTIN]=stop [TTOU]=stop [URG]=ignore [WINCH]=ignore
-    [KILL]=terminate [STOP]=stop [SEGV]=core
-  )
-  for sig in "${!ACTION[@]}"; do
-    action=${ACTION[$sig]}
-    caught=yes
-    [[ $sig == KILL || $sig == STOP || $sig == SEGV ]] && caught=no
-    line=$(grep -E "(^|[^A-Z])SIG$sig([^A-Z]|$)" <<<"$output" | head -n 1)
-    [[ $line =~ (^|[^0-9])$(kill -l "$sig")([^0-9]|$) &&
-       $line == *"${DESC[$sig]}"* && ${line,,} == *"$action"* &&
-       ${line,,} =~ (^|[^a-z])$caught([^a-z]|$) ]] ||
-      fail "--list: expected a line for SIG$sig with its number $(kill -l "$sig"), \
-its description '${DESC[$sig]}', default action '$action' and caught '$caught'
-got: ${line:-(no line naming SIG$sig)}
+  declare -gA ROW=() NAME_OF=()
+  DUPLICATES=()
+  local -A row_of_name=()
+  local line n name
+  while IFS= read -r line; do
+    [[ $line =~ ^[^0-9]*([0-9]+) ]] || continue
+    n=$((10#${BASH_REMATCH[1]}))
+    [[ $line =~ (^|[^A-Z])SIG([A-Z][A-Z0-9]*) ]] || continue
+    name=${BASH_REMATCH[2]}
+    [[ -z ${ROW[$n]:-} ]] || DUPLICATES+=("number $n on two rows: '${ROW[$n]}' and '$line'")
+    [[ -z ${row_of_name[$name]:-} ]] ||
+      DUPLICATES+=("SIG$name on two rows: '${row_of_name[$name]}' and '$line'")
+    ROW[$n]=$line NAME_OF[$n]=$name row_of_name[$name]=$line
+  done <<<"$output"
+  ((${#ROW[@]} > 0)) || fail "signal_demo --list printed no row at all (a row: a line
+with the signal's number and its SIG name, one per signal 1-31)
+--- stdout:
+$output
+--- stderr:
+$stderr"
+}
+
+# --list: every standard signal, 1 to 31, on one row of its own, under a
+# right name (the one `kill -l N` gives, or a POSIX alias such as SIGPOLL),
+# with no name given twice.  A table typed by hand easily names two signals
+# alike or skips one.
+# bats test_tags=points:2
+@test "signal_demo: --list has each signal 1-31 once, with its own name, no name twice" {
+  run_list
+  local n problems=("${DUPLICATES[@]}")
+  for n in {1..31}; do
+    if [[ -z ${ROW[$n]:-} ]]; then
+      problems+=("no row for signal $n (SIG$(kill -l "$n"))")
+    elif [[ " $(names_of "$n") " != *" ${NAME_OF[$n]} "* ]]; then
+      problems+=("signal $n is named SIG${NAME_OF[$n]}, but its name is \
+SIG$(names_of "$n" | sed 's/ / or SIG/g') (kill -l $n): '${ROW[$n]}'")
+    fi
+  done
+  ((${#problems[@]} == 0)) || fail "signal_demo --list, compared with the system's names (kill -l):
+$(printf '  %s\n' "${problems[@]}")
+hint: write the table with the macros ({ SIGUSR1, \"SIGUSR1\", ... }), one
+row per signal, and check each name against its macro
 --- whole output:
 $output"
+}
+
+# --list: each row also gives the description (strsignal), the default
+# action and whether signal_demo catches it.
+# bats test_tags=points:2
+@test "signal_demo: --list shows number, name, description, default action, caught" {
+  run_list
+  local n name action caught line problems=()
+  local -A ACTION=(
+    [HUP]=terminate [INT]=terminate [QUIT]=core [ILL]=core [TRAP]=core
+    [ABRT]=core [BUS]=core [FPE]=core [KILL]=terminate [USR1]=terminate
+    [SEGV]=core [USR2]=terminate [PIPE]=terminate [ALRM]=terminate
+    [TERM]=terminate [STKFLT]=terminate [CHLD]=ignore [CONT]=continue
+    [STOP]=stop [TSTP]=stop [TTIN]=stop [TTOU]=stop [URG]=ignore [XCPU]=core
+    [XFSZ]=core [VTALRM]=terminate [PROF]=terminate [WINCH]=ignore
+    [IO]=terminate [PWR]=terminate [SYS]=core
+  )
+  for n in {1..31}; do
+    name=$(kill -l "$n")
+    action=${ACTION[$name]}
+    caught=yes
+    [[ $NOT_CAUGHT == *" $name "* ]] && caught=no
+    line=${ROW[$n]:-}
+    [[ -n $line && $line == *"${DESC[$name]}"* && ${line,,} == *"$action"* &&
+       ${line,,} =~ (^|[^a-z])$caught([^a-z]|$) ]] ||
+      problems+=("signal $n (SIG$name): expected its description '${DESC[$name]}', \
+default action '$action', caught '$caught'; got: ${line:-(no row)}")
   done
+  ((${#problems[@]} == 0)) || fail "signal_demo --list:
+$(printf '  %s\n' "${problems[@]}")
+--- whole output:
+$output"
 }
 
 # --crash: the SIGSEGV handler reports the very address written to (which
@@ -362,6 +481,100 @@ $(show_output)"
   stop_with TERM
   ! grep -q EINTR "$OUT" || fail "without --no-restart, no read() should fail with EINTR
 $(show_output)"
+}
+
+# --------------------------------------------------- the self-pipe, stdout
+
+# self_pipe_ends PID: "FD FLAGS" (flags in octal, from /proc/PID/fdinfo) for
+# both ends of each pipe the process holds both ends of: its self-pipe.
+# (Pipes it holds one end of are inherited, like the test's own.)
+self_pipe_ends() {
+  local fd n
+  for fd in /proc/"$1"/fd/*; do
+    n=${fd##*/}
+    echo "$(readlink "$fd" 2>/dev/null) $n $(awk '$1 == "flags:" {print $2}' "/proc/$1/fdinfo/$n" 2>/dev/null)"
+  done | awk '$1 ~ /^pipe:/ { ends[$1] = ends[$1] $2 " " $3 "\n"; count[$1]++ }
+              END { for (p in ends) if (count[p] >= 2) printf "%s", ends[p] }'
+}
+
+# The handler writes into the self-pipe; if the pipe is full and its write
+# end blocking, the handler waits for the main loop, which is the very code
+# it interrupted: the program hangs for ever.  O_NONBLOCK shows in the
+# "flags:" line of /proc/PID/fdinfo/FD (octal 04000).
+# bats test_tags=points:2
+@test "signal_demo: the self-pipe's write end is non-blocking (O_NONBLOCK)" {
+  start_demo
+  local fd flags writers=() blocking=()
+  while read -r fd flags; do
+    (((8#$flags & 3) == 1)) || continue             # O_WRONLY: a write end
+    writers+=("$fd")
+    (((8#$flags & 8#4000) != 0)) || blocking+=("descriptor $fd (flags $flags)")
+  done < <(self_pipe_ends "$PID")
+  ((${#writers[@]} > 0)) || fail "signal_demo holds no pipe (both ends): where is its self-pipe?
+(its descriptors: $(ls -l /proc/"$PID"/fd | awk 'NR > 1 {print $9, $10, $11}' | tr '\n' ' '))
+hint: the handout's stage 0 hands each signal to the main loop through a pipe()"
+  ((${#blocking[@]} == 0)) || fail "the self-pipe's write end is blocking: ${blocking[*]}
+(read from /proc/$PID/fdinfo: no O_NONBLOCK, octal 04000, in 'flags:')
+A handler writing into a full pipe would then wait for the main loop it
+interrupted, for ever.  hint: fcntl(fd, F_SETFL, flags | O_NONBLOCK) on the
+write end (F_SETFL, not F_SETFD: O_NONBLOCK is a file status flag)"
+}
+
+# The same bug, seen from outside: stdout is a pipe nobody reads, so the main
+# loop blocks in write() and stops emptying the self-pipe; thousands of
+# signals fill it.  Then stdout is read again: the program must empty the
+# self-pipe and end on SIGTERM.  See tests/helpers/signal_flood.py.
+# bats test_tags=points:3
+@test "signal_demo: flooded with signals while stdout is not read, it still ends on SIGTERM" {
+  run timeout 60 python3 "$ROOT/tests/helpers/signal_flood.py" "$SIGNAL_DEMO"
+  [[ $status -eq 0 ]] || fail "signal flood (stdout not read, then read again, then SIGTERM):
+$output$( ((status == 124)) && echo "
+(the check itself did not finish within 60 s)")"
+}
+
+# cpu_ticks PID: user + system CPU time used so far, in clock ticks.
+cpu_ticks() {
+  awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# `signal_demo | head -1`: once head has gone, every write to stdout fails
+# (EPIPE, and SIGPIPE, which signal_demo catches).  The next signal's line
+# cannot be printed: the program must say so and end, with a non-zero
+# status.  Ignoring the error spins: the failed write raises SIGPIPE, whose
+# line fails again, and so on for ever.
+# bats test_tags=points:2
+@test "signal_demo: once stdout is closed (| head -1), a signal ends it, non-zero status, within 2 s" {
+  local fifo=$BATS_TEST_TMPDIR/stdout rd first ticks
+  mkfifo "$fifo"
+  exec {rd}<>"$fifo"                  # a reader, so opening it to write won't block
+  # exec_stdio_only: signal_demo must not inherit our end of the FIFO.
+  start_bg "$fifo" "$ERR" exec_stdio_only "$SIGNAL_DEMO"
+  PID=$BG_PID
+  read -r -t 5 -u "$rd" first || true
+  exec {rd}<&-                        # what head -1 does: read a line, go
+  [[ $first == "signal_demo: pid $PID" ]] ||
+    fail "expected the first line 'signal_demo: pid $PID', got '$first'
+--- its stderr:
+$(cat "$ERR")"
+  kill -USR1 "$PID" 2>/dev/null || true   # it may already have stopped on EPIPE
+  if ! wait_exit "$PID" 2; then
+    ticks=$(cpu_ticks "$PID")
+    wait_until 1 false || true        # one second to measure CPU use
+    ticks=$(($(cpu_ticks "$PID") - ticks))
+    fail "stdout closed (as by 'signal_demo | head -1'), then SIGUSR1:
+signal_demo is still running 2 s later, $( ((ticks > 10)) &&
+echo "spinning ($ticks ticks of CPU in 1 s)" || echo "using no CPU ($ticks ticks in 1 s)").
+hint: when printing to stdout fails (printf/fflush/write return an error,
+errno EPIPE), say so on stderr and exit with a non-zero status; a failed
+write raises SIGPIPE, whose line would fail again, for ever
+--- its stderr:
+$(head -n 10 "$ERR")"
+  fi
+  ((EXIT_STATUS != 0)) || fail "stdout closed (as by 'signal_demo | head -1'), then SIGUSR1:
+signal_demo ended with status 0: a program that could not print what it
+should must end with a non-zero status
+--- its stderr:
+$(head -n 10 "$ERR")"
 }
 
 # ------------------------------------------------------- handler safety
