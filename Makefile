@@ -133,10 +133,12 @@ stress: deps all
 starter:
 	tests/make-starter
 
-# Per-stage score table; GRADE_ARGS passes options through, e.g.
-#   make grade GRADE_ARGS="--student ../alice --json results.json"
+# Per-stage score table and milestone progress; M grades only some
+# milestones (make grade M=2d, or M="2c 2d"); GRADE_ARGS passes options
+# through, e.g.  make grade GRADE_ARGS="--student ../alice --json results.json"
+comma := ,
 grade: deps all
-	tests/grade $(GRADE_ARGS)
+	tests/grade $(foreach m,$(subst $(comma), ,$(M)),--milestone $(m)) $(GRADE_ARGS)
 
 # Every mutant in tests/mutants/ must lose points; the reference must not.
 check-grader: deps all

@@ -159,7 +159,7 @@ exiting"
 
 # ------------------------------------------------------------ start lines
 
-# bats test_tags=points:2
+# bats test_tags=points:2,milestone:0a
 @test "signal_demo: prints its pid, then sigaction's refusal for SIGKILL and SIGSTOP" {
   start_demo
   [[ $(head -n 3 "$OUT") == "signal_demo: pid $PID
@@ -171,18 +171,31 @@ $(show_output)"
 
 # --------------------------------------------------- one signal at a time
 
+# bats test_tags=milestone:0a
 @test "signal_demo: SIGHUP is reported with the sender's pid" { check_one_signal HUP; }
+# bats test_tags=milestone:0a
 @test "signal_demo: SIGQUIT is reported with the sender's pid" { check_one_signal QUIT; }
+# bats test_tags=milestone:0a
 @test "signal_demo: SIGUSR1 is reported with the sender's pid" { check_one_signal USR1; }
+# bats test_tags=milestone:0a
 @test "signal_demo: SIGUSR2 is reported with the sender's pid" { check_one_signal USR2; }
+# bats test_tags=milestone:0a
 @test "signal_demo: SIGALRM is reported with the sender's pid" { check_one_signal ALRM; }
+# bats test_tags=milestone:0a
 @test "signal_demo: SIGCHLD is reported with the sender's pid" { check_one_signal CHLD; }
+# bats test_tags=milestone:0a
 @test "signal_demo: SIGCONT is reported with the sender's pid" { check_one_signal CONT; }
+# bats test_tags=milestone:0a
 @test "signal_demo: SIGPIPE is reported with the sender's pid" { check_one_signal PIPE; }
+# bats test_tags=milestone:0a
 @test "signal_demo: SIGURG is reported with the sender's pid" { check_one_signal URG; }
+# bats test_tags=milestone:0a
 @test "signal_demo: SIGWINCH is reported with the sender's pid" { check_one_signal WINCH; }
+# bats test_tags=milestone:0a
 @test "signal_demo: SIGTSTP is reported and does not stop it" { check_one_signal TSTP; }
+# bats test_tags=milestone:0a
 @test "signal_demo: SIGTTIN is reported and does not stop it" { check_one_signal TTIN; }
+# bats test_tags=milestone:0a
 @test "signal_demo: SIGTTOU is reported and does not stop it" { check_one_signal TTOU; }
 
 # reported N: stdout has the line for signal number N from this shell, under
@@ -201,7 +214,7 @@ reported() {
 # SIGURG, SIGWINCH, vanishes), a wrong name in the table shows in its line.
 # SIGINT and SIGTERM end the program: SIGTERM comes last, SIGINT has its own
 # test.
-# bats test_tags=points:3
+# bats test_tags=points:3,milestone:0a
 @test "signal_demo: every catchable standard signal (1-31) is reported with its name" {
   local n name before problems=()
   start_demo
@@ -229,7 +242,7 @@ $(show_output)"
   stop_with TERM
 }
 
-# bats test_tags=points:2
+# bats test_tags=points:2,milestone:0b
 @test "signal_demo: the pid reported is the sender's, not the parent's" {
   start_demo
   # Another process sends the signal: exec keeps sh's pid for kill.
@@ -247,7 +260,7 @@ $(show_output)"
 # SIGTTOU) discard a pending SIGCONT, and SIGCONT discard pending stop
 # signals, even when they are caught.  Sent back to back, one of them could
 # vanish before any handler runs, whatever the program does.
-# bats test_tags=points:2
+# bats test_tags=points:2,milestone:0b
 @test "signal_demo: a burst of different signals sent back to back is fully reported" {
   local sigs=(HUP QUIT USR1 USR2 ALRM CHLD PIPE URG WINCH TSTP TTIN TTOU) sig
   start_demo
@@ -265,7 +278,7 @@ $(show_output)"
 # pending; SIGCONT then lets them all be delivered at once, one handler run
 # after the other before the main loop gets to read anything.  A program
 # that keeps only "the last signal" in a variable loses all but one.
-# bats test_tags=points:2
+# bats test_tags=points:2,milestone:0b
 @test "signal_demo: different signals pending together are all reported, a repeated one once" {
   local sigs=(HUP USR1 USR2 ALRM URG WINCH) sig before
   start_demo
@@ -289,7 +302,7 @@ $(show_output)"
 
 # ---------------------------------------------------------------- ending
 
-# bats test_tags=points:2
+# bats test_tags=points:2,milestone:0a
 @test "signal_demo: SIGINT prints its line, then 'exiting', exit status 0" {
   start_demo
   stop_with INT
@@ -299,7 +312,7 @@ $(caught_line INT)
 exiting"
 }
 
-# bats test_tags=points:2
+# bats test_tags=points:2,milestone:0a
 @test "signal_demo: SIGTERM prints its line, then 'exiting', exit status 0" {
   start_demo
   kill -USR1 "$PID"
@@ -314,6 +327,7 @@ exiting"
 
 # --------------------------------------------------------------- options
 
+# bats test_tags=milestone:0a
 @test "signal_demo: an unknown option gives the usage on stderr and status 2" {
   run --separate-stderr timeout 5 "$SIGNAL_DEMO" --bogus
   [[ $status -eq 2 && -z $output && $stderr == *usage* ]] ||
@@ -326,6 +340,7 @@ $output
 $stderr"
 }
 
+# bats test_tags=milestone:0a
 @test "signal_demo: --help gives the usage on stdout and status 0" {
   run --separate-stderr timeout 5 "$SIGNAL_DEMO" --help
   [[ $status -eq 0 && $output == *usage* && -z $stderr ]] ||
@@ -381,7 +396,7 @@ $stderr"
 # right name (the one `kill -l N` gives, or a POSIX alias such as SIGPOLL),
 # with no name given twice.  A table typed by hand easily names two signals
 # alike or skips one.
-# bats test_tags=points:2
+# bats test_tags=points:2,milestone:0d
 @test "signal_demo: --list has each signal 1-31 once, with its own name, no name twice" {
   run_list
   local n problems=("${DUPLICATES[@]}")
@@ -403,7 +418,7 @@ $output"
 
 # --list: each row also gives the description (strsignal), the default
 # action and whether signal_demo catches it.
-# bats test_tags=points:2
+# bats test_tags=points:2,milestone:0d
 @test "signal_demo: --list shows number, name, description, default action, caught" {
   run_list
   local n name action caught line problems=()
@@ -435,7 +450,7 @@ $output"
 
 # --crash: the SIGSEGV handler reports the very address written to (which
 # the program announces first; it differs from run to run), then _exit(3).
-# bats test_tags=points:2
+# bats test_tags=points:2,milestone:0d
 @test "signal_demo: --crash reports the fault address, exit status 3" {
   run --separate-stderr timeout 5 "$SIGNAL_DEMO" --crash
   local addr
@@ -456,6 +471,7 @@ $stderr"
 
 # Without SA_RESTART the read() the loop waits in fails with EINTR at each
 # signal; the program says so, then reads the record the handler wrote.
+# bats test_tags=milestone:0c
 @test "signal_demo: --no-restart shows read() interrupted with EINTR, then the signal" {
   start_demo --no-restart
   # The signal must land while the program sleeps in read().
@@ -473,6 +489,7 @@ $(show_output)"
   stop_with TERM
 }
 
+# bats test_tags=milestone:0c
 @test "signal_demo: with SA_RESTART (the default), read() is restarted: no EINTR" {
   start_demo
   wait_until 5 in_state S || fail "signal_demo never went to sleep in read()"
@@ -501,7 +518,7 @@ self_pipe_ends() {
 # end blocking, the handler waits for the main loop, which is the very code
 # it interrupted: the program hangs for ever.  O_NONBLOCK shows in the
 # "flags:" line of /proc/PID/fdinfo/FD (octal 04000).
-# bats test_tags=points:2
+# bats test_tags=points:2,milestone:0b
 @test "signal_demo: the self-pipe's write end is non-blocking (O_NONBLOCK)" {
   start_demo
   local fd flags writers=() blocking=()
@@ -524,7 +541,7 @@ write end (F_SETFL, not F_SETFD: O_NONBLOCK is a file status flag)"
 # loop blocks in write() and stops emptying the self-pipe; thousands of
 # signals fill it.  Then stdout is read again: the program must empty the
 # self-pipe and end on SIGTERM.  See tests/helpers/signal_flood.py.
-# bats test_tags=points:3
+# bats test_tags=points:3,milestone:0b
 @test "signal_demo: flooded with signals while stdout is not read, it still ends on SIGTERM" {
   run timeout 60 python3 "$ROOT/tests/helpers/signal_flood.py" "$SIGNAL_DEMO"
   [[ $status -eq 0 ]] || fail "signal flood (stdout not read, then read again, then SIGTERM):
@@ -542,7 +559,7 @@ cpu_ticks() {
 # cannot be printed: the program must say so and end, with a non-zero
 # status.  Ignoring the error spins: the failed write raises SIGPIPE, whose
 # line fails again, and so on for ever.
-# bats test_tags=points:2
+# bats test_tags=points:2,milestone:0c
 @test "signal_demo: once stdout is closed (| head -1), a signal ends it, non-zero status, within 2 s" {
   local fifo=$BATS_TEST_TMPDIR/stdout rd first ticks
   mkfifo "$fifo"
@@ -582,7 +599,7 @@ $(head -n 10 "$ERR")"
 # The handlers may call only async-signal-safe functions: a printf in a
 # handler works a thousand times, then deadlocks.  No run shows it; the
 # source does.
-# bats test_tags=points:2
+# bats test_tags=points:2,milestone:0b
 @test "signal_demo: the handlers call only async-signal-safe functions" {
   # Only a program that catches signals earns this: a clean handler that
   # is never installed proves nothing.
@@ -610,7 +627,7 @@ exec_stdio_only() {
   exec "$@"
 }
 
-# bats test_tags=points:3
+# bats test_tags=points:3,milestone:0d
 @test "signal_demo: runs clean under valgrind (no error, no leak, only stdio left open)" {
   if grep -qa __asan_init "$SIGNAL_DEMO"; then
     skip "an ASan build cannot run under valgrind"
