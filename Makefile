@@ -5,9 +5,12 @@
 #   make run          build and start the final (select) server on port 6380
 #   make SANITIZE=1   the same programs built with ASan + UBSan, under build/sanitize/
 #   make clean
-#   make grade / check-grader   score a tree stage by stage / check the grader
+#   make grade        score a tree stage by stage
 #   make fuzz / stress / bench  longer runs, not part of make test
-#   make starter      the students' tree: starter/ and starter.tar.gz
+#   make handout      handout.md as HTML with its diagrams, in build/handout/
+#   make submission   what a student hands in: submission.tar.gz
+#   make starter / check-grader   instructors only (not in the students' tree):
+#                     the students' tree, starter/ and starter.tar.gz / check the grader
 #
 # The objects of common/ are compiled once and linked into every program that
 # needs them.  Header dependencies are tracked with -MMD -MP, so editing a .h
@@ -128,10 +131,14 @@ stress: deps all
 	$(MAKE) --no-print-directory fuzz
 
 # The students' starter tree: the reference with every BEGIN/END SOLUTION
-# region replaced by a TODO and a stub (tests/make-starter).
+# region replaced by a TODO and a stub, the students' README, and the
+# reference's programs in ref/ (tests/make-starter).  Instructors' targets
+# exist only where their scripts do: the starter has neither.
+ifneq ($(wildcard tests/make-starter),)
 .PHONY: starter
 starter:
 	tests/make-starter
+endif
 
 # Per-stage score table; GRADE_ARGS passes options through, e.g.
 #   make grade GRADE_ARGS="--student ../alice --json results.json"
@@ -139,8 +146,30 @@ grade: deps all
 	tests/grade $(GRADE_ARGS)
 
 # Every mutant in tests/mutants/ must lose points; the reference must not.
+ifneq ($(wildcard tests/check-grader),)
 check-grader: deps all
 	tests/check-grader
+endif
+
+# The handout as one HTML page (and a PDF when a PDF engine is installed),
+# with the diagrams of docs/diagrams/ drawn by Graphviz: build/handout/.
+.PHONY: handout
+handout:
+	docs/make-handout
+
+# What a student hands in: submission.tar.gz, the tree without what builds,
+# runs and benchmarks produce, without the reference programs (ref/) and
+# without git's history.  Written in build/ first, so tar never reads it.
+SUBMISSION_EXCLUDES := ./build ./ref ./starter ./starter.tar.gz ./submission.tar.gz \
+  ./bench/results ./signal_demo/signal_demo ./stages/blocking/kvserver-blocking \
+  ./stages/select/kvserver '*.aof' '*.aof.tmp*' __pycache__
+.PHONY: submission
+submission:
+	@mkdir -p build
+	tar -czf build/submission.tar.gz --exclude-vcs $(SUBMISSION_EXCLUDES:%=--exclude=%) .
+	mv build/submission.tar.gz submission.tar.gz
+	@echo "submission.tar.gz: $$(tar -tzf submission.tar.gz | grep -cv '/$$') files; check it builds:" \
+	  "mkdir /tmp/check && tar -xzf submission.tar.gz -C /tmp/check && make -C /tmp/check"
 
 run: $(SELECT)
 	$(SELECT) -p 6380
