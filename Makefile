@@ -60,7 +60,7 @@ ifneq ($(wildcard tests/protocol_test.c),)
   PROGRAMS += $(PROTO_TEST)
 endif
 
-.PHONY: all test run clean deps fuzz fuzz-smoke grade check-grader
+.PHONY: all test run clean deps fuzz fuzz-smoke grade
 all: $(PROGRAMS)
 
 objs_of = $(patsubst %.c,$(OBJ)/%.o,$(wildcard $(1)/*.c))
@@ -147,6 +147,7 @@ grade: deps all
 
 # Every mutant in tests/mutants/ must lose points; the reference must not.
 ifneq ($(wildcard tests/check-grader),)
+.PHONY: check-grader
 check-grader: deps all
 	tests/check-grader
 endif
