@@ -5,9 +5,12 @@
 #   make run          build and start the final (select) server on port 6380
 #   make SANITIZE=1   the same programs built with ASan + UBSan, under build/sanitize/
 #   make clean
-#   make grade / check-grader   score a tree stage by stage / check the grader
+#   make grade        score a tree stage by stage
 #   make fuzz / stress / bench  longer runs, not part of make test
-#   make starter      the students' tree: starter/ and starter.tar.gz
+#   make handout      handout.md as HTML with its diagrams, in build/handout/
+#   make submission   what a student hands in: submission.tar.gz
+#   make starter / check-grader   instructors only (not in the students' tree):
+#                     the students' tree, starter/ and starter.tar.gz / check the grader
 #
 # The objects of common/ are compiled once and linked into every program that
 # needs them.  Header dependencies are tracked with -MMD -MP, so editing a .h
@@ -57,7 +60,7 @@ ifneq ($(wildcard tests/protocol_test.c),)
   PROGRAMS += $(PROTO_TEST)
 endif
 
-.PHONY: all test run clean deps fuzz fuzz-smoke grade check-grader
+.PHONY: all test run clean deps fuzz fuzz-smoke grade
 all: $(PROGRAMS)
 
 objs_of = $(patsubst %.c,$(OBJ)/%.o,$(wildcard $(1)/*.c))
@@ -128,10 +131,14 @@ stress: deps all
 	$(MAKE) --no-print-directory fuzz
 
 # The students' starter tree: the reference with every BEGIN/END SOLUTION
-# region replaced by a TODO and a stub (tests/make-starter).
+# region replaced by a TODO and a stub, the students' README, and the
+# reference's programs in ref/ (tests/make-starter).  Instructors' targets
+# exist only where their scripts do: the starter has neither.
+ifneq ($(wildcard tests/make-starter),)
 .PHONY: starter
 starter:
 	tests/make-starter
+endif
 
 # Per-stage score table and milestone progress; M grades only some
 # milestones (make grade M=2d, or M="2c 2d"); GRADE_ARGS passes options
@@ -141,8 +148,31 @@ grade: deps all
 	tests/grade $(foreach m,$(subst $(comma), ,$(M)),--milestone $(m)) $(GRADE_ARGS)
 
 # Every mutant in tests/mutants/ must lose points; the reference must not.
+ifneq ($(wildcard tests/check-grader),)
+.PHONY: check-grader
 check-grader: deps all
 	tests/check-grader
+endif
+
+# The handout as one HTML page (and a PDF when a PDF engine is installed),
+# with the diagrams of docs/diagrams/ drawn by Graphviz: build/handout/.
+.PHONY: handout
+handout:
+	docs/make-handout
+
+# What a student hands in: submission.tar.gz, the tree without what builds,
+# runs and benchmarks produce, without the reference programs (ref/) and
+# without git's history.  Written in build/ first, so tar never reads it.
+SUBMISSION_EXCLUDES := ./build ./ref ./starter ./starter.tar.gz ./submission.tar.gz \
+  ./bench/results ./signal_demo/signal_demo ./stages/blocking/kvserver-blocking \
+  ./stages/select/kvserver '*.aof' '*.aof.tmp*' __pycache__
+.PHONY: submission
+submission:
+	@mkdir -p build
+	tar -czf build/submission.tar.gz --exclude-vcs $(SUBMISSION_EXCLUDES:%=--exclude=%) .
+	mv build/submission.tar.gz submission.tar.gz
+	@echo "submission.tar.gz: $$(tar -tzf submission.tar.gz | grep -cv '/$$') files; check it builds:" \
+	  "mkdir /tmp/check && tar -xzf submission.tar.gz -C /tmp/check && make -C /tmp/check"
 
 run: $(SELECT)
 	$(SELECT) -p 6380
