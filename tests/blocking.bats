@@ -220,7 +220,7 @@ teardown() { kill_started; }
 # ------------------------------------------------------------- slow readers, back-pressure
 
 # bats test_tags=stage1,points:1
-@test "blocking: a 4 MiB reply read slowly (4 KiB at a time, with pauses) arrives whole" {
+@test "blocking: a 16 MiB reply read slowly (16 KiB at a time, with pauses) arrives whole" {
   check_slow_reader
 }
 

@@ -374,7 +374,7 @@ $out"
 # ------------------------------------------------------------- slow readers, back-pressure
 
 # bats test_tags=stage2,points:3
-@test "select: a 4 MiB reply read slowly (4 KiB at a time, with pauses) while another client is busy arrives whole" {
+@test "select: a 16 MiB reply read slowly (16 KiB at a time, with pauses) while another client is busy arrives whole" {
   check_slow_reader --busy
 }
 

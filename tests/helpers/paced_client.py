@@ -19,7 +19,8 @@ tests of the server suites (tests/helpers/server.bash).
         replies have drained, without new bytes from the client.
 
 Options: --chunk N (bytes per read, default 4096), --pause S (seconds
-between reads, default 0.002), --timeout S (no byte for this long is a
+between reads, default 0.002), --rcvbuf N (the slow reader's SO_RCVBUF,
+default 65536), --timeout S (no byte for this long is a
 failure, default 10).  Exit status 0 if every check passed, 1 otherwise,
 with what was sent, expected and received on stderr.
 """
@@ -39,8 +40,15 @@ def command(*args):
     return b"*%d\r\n" % len(args) + b"".join(bulk(a) for a in args)
 
 
-def connect(port, timeout):
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+def connect(port, timeout, rcvbuf=None):
+    """A connection; with rcvbuf, a small receive buffer set before connect()
+    (so the window stays small and the server's socket fills up early,
+    whatever the machine's TCP buffer sizes)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.settimeout(timeout)
+    s.connect(("127.0.0.1", port))
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return s
 
@@ -118,7 +126,7 @@ def big_reply(args):
     set_value(args.port, key, value, args.timeout)
     want = bulk(value)
     stop, report = threading.Event(), [0, None]
-    with connect(args.port, args.timeout) as s:
+    with connect(args.port, args.timeout, args.rcvbuf) as s:
         s.sendall(command(b"GET", key))
         busy = None
         if args.busy:
@@ -157,7 +165,7 @@ def pipelined_gets(args):
     set_value(args.port, key, value, args.timeout)
     one = bulk(value)
     want = one * args.count
-    with connect(args.port, args.timeout) as s:
+    with connect(args.port, args.timeout, args.rcvbuf) as s:
         s.sendall(command(b"GET", key) * args.count)
         got, why = slow_read(s, want, args)
     if got != want:
@@ -187,6 +195,7 @@ def main():
     p.add_argument("--chunk", type=int, default=4096)
     p.add_argument("--pause", type=float, default=0.002)
     p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument("--rcvbuf", type=int, default=65536)
     args = p.parse_args()
     try:
         return big_reply(args) if args.mode == "big-reply" else pipelined_gets(args)

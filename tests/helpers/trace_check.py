@@ -126,13 +126,13 @@ def dispositions(trace, status_path):
             continue
         m = re.match(r"\s*(SIG\w+),\s*(\{.*?\}|NULL)", args)
         if m and m.group(2) != "NULL":
-            last[m.group(1)] = raw
+            last[m.group(1)] = (m.group(2), raw)    # the new action only
     for name in ("SIGINT", "SIGTERM"):
-        raw = last.get(name)
-        if raw is None:
+        if name not in last:
             problems.append(f"no rt_sigaction({name}, ...) at start-up in the strace log")
             continue
-        if "SIG_DFL" in raw or "SIG_IGN" in raw:
+        action, raw = last[name]
+        if "SIG_DFL" in action or "SIG_IGN" in action:
             continue                    # SigCgt above reports it
         for flag, why in (("SA_RESTART", "the blocked accept()/read()/select() would be "
                            "restarted instead of failing with EINTR, so the loop never sees "
@@ -140,7 +140,7 @@ def dispositions(trace, status_path):
                           ("SA_RESETHAND", "a one-shot handler: the second Ctrl-C kills the "
                            "server with no clean-up (this is what signal() does under "
                            "-std=c11)")):
-            if re.search(rf"\b{flag}\b", raw):
+            if re.search(rf"\b{flag}\b", action):
                 problems.append(f"the {name} handler is installed with {flag}: {why}\n"
                                 f"    {raw}")
     if not problems:
