@@ -147,6 +147,10 @@ start_server() {
     [[ ${given[i]} == -d ]] && SERVER_STORE=${given[i + 1]:-}
   done
   [[ " $* " == *" -d "* ]] || args+=(-d "$SERVER_STORE")
+  # Empty now, not in the background child: on a restart, the previous
+  # server's ready line must not be taken for the new one's.
+  : >"$SERVER_OUT"
+  : >"$SERVER_ERR"
   start_bg "$SERVER_OUT" "$SERVER_ERR" "$bin" "${args[@]}" "$@"
   SERVER_PID=$BG_PID
   if ! wait_for_line "$SERVER_OUT" '^listening on .*:[0-9]+$' 5 "$SERVER_PID" "$SERVER_ERR"; then
