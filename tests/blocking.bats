@@ -216,3 +216,52 @@ teardown() { kill_started; }
 @test "blocking: a store file that cannot be opened: exit 1 with one line on stderr" {
   check_unusable_store
 }
+
+# ------------------------------------------------------------- slow readers, back-pressure
+
+# bats test_tags=stage1,points:1
+@test "blocking: a 16 MiB reply read slowly (16 KiB at a time, with pauses) arrives whole" {
+  check_slow_reader
+}
+
+# bats test_tags=stage1,points:2
+@test "blocking: 200 pipelined GETs of a 1000-byte value, read slowly, nothing sent after: all answered" {
+  check_backpressure_resumes 200 always
+}
+
+# bats test_tags=stage1,points:1
+@test "blocking: 2000 pipelined GETs of a 1000-byte value, read slowly, --fsync no: all answered" {
+  check_backpressure_resumes 2000 no
+}
+
+# ------------------------------------------------------------- durability, signals (strict)
+
+# bats test_tags=stage1,points:2
+@test "blocking: --fsync always: strace shows each SET written to the store and fsync'ed before its +OK" {
+  check_durability_order
+}
+
+# bats test_tags=stage1,points:2
+@test "blocking: store file full (ulimit -f): SET not acknowledged, reads go on, after a restart acknowledged SETs there and refused ones absent" {
+  check_store_write_failure
+}
+
+# bats test_tags=stage1,points:2
+@test "blocking: signal dispositions: SIGINT/SIGTERM caught by sigaction without SA_RESTART or SA_RESETHAND, SIGPIPE and SIGXFSZ ignored" {
+  check_signal_dispositions
+}
+
+# bats test_tags=stage1,points:2
+@test "blocking: two SIGINTs 1 ms apart (3 times): each a clean shutdown, exit 0, data there after a restart" {
+  check_double_sigint 3
+}
+
+# bats test_tags=stage1,points:1
+@test "blocking: valgrind after two SIGINTs 1 ms apart: no errors, no leaks, only stdio open" {
+  check_double_sigint_valgrind
+}
+
+# bats test_tags=stage1,points:2
+@test "blocking: one SIGINT stops the server while it is blocked in write() to a client that never reads, within 2 s" {
+  check_sigint_blocked_in_write
+}

@@ -370,3 +370,52 @@ $out"
 @test "select: a store file that cannot be opened: exit 1 with one line on stderr" {
   check_unusable_store
 }
+
+# ------------------------------------------------------------- slow readers, back-pressure
+
+# bats test_tags=stage2,points:3
+@test "select: a 16 MiB reply read slowly (16 KiB at a time, with pauses) while another client is busy arrives whole" {
+  check_slow_reader --busy
+}
+
+# bats test_tags=stage2,points:2
+@test "select: 200 pipelined GETs of a 1000-byte value, read slowly, nothing sent after: all answered" {
+  check_backpressure_resumes 200 always
+}
+
+# bats test_tags=stage2,points:1
+@test "select: 2000 pipelined GETs of a 1000-byte value, read slowly, --fsync no: all answered" {
+  check_backpressure_resumes 2000 no
+}
+
+# bats test_tags=stage2,points:1
+@test "select: the listening socket and every accepted socket are O_NONBLOCK" {
+  check_sockets_nonblocking
+}
+
+# ------------------------------------------------------------- durability, signals (strict)
+
+# bats test_tags=stage2,points:2
+@test "select: --fsync always: strace shows each SET written to the store and fsync'ed before its +OK" {
+  check_durability_order
+}
+
+# bats test_tags=stage2,points:2
+@test "select: store file full (ulimit -f): SET not acknowledged, reads go on, after a restart acknowledged SETs there and refused ones absent" {
+  check_store_write_failure
+}
+
+# bats test_tags=stage2,points:2
+@test "select: signal dispositions: SIGINT/SIGTERM caught by sigaction without SA_RESTART or SA_RESETHAND, SIGPIPE and SIGXFSZ ignored" {
+  check_signal_dispositions
+}
+
+# bats test_tags=stage2,points:2
+@test "select: two SIGINTs 1 ms apart (3 times): each a clean shutdown, exit 0, data there after a restart" {
+  check_double_sigint 3
+}
+
+# bats test_tags=stage2,points:1
+@test "select: valgrind after two SIGINTs 1 ms apart: no errors, no leaks, only stdio open" {
+  check_double_sigint_valgrind
+}

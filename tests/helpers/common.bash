@@ -47,22 +47,49 @@ is_running() {
   [[ -n $state && $state != Z && $state != X ]]
 }
 
-# wait_for_line FILE REGEX SECONDS PID: poll FILE until a line matches REGEX.
-# Fails early, with a message, if PID exits first.
+# exit_status_text STATUS: "exit status N", or "killed by signal N (SIGNAME)"
+# for a shell status above 128.
+exit_status_text() {
+  local st=$1
+  if ((st > 128 && st < 160)); then
+    echo "killed by signal $((st - 128)) (SIG$(kill -l $((st - 128)) 2>/dev/null))"
+  else
+    echo "exit status $st"
+  fi
+}
+
+# show_output HEADING FILE: FILE under its own heading, "(empty)" if empty.
+show_output() {
+  echo "--- $1 ($2):"
+  if [[ -s $2 ]]; then tail -40 "$2"; else echo "(empty)"; fi
+}
+
+# wait_for_line FILE REGEX SECONDS PID [ERRFILE]: poll FILE until a line
+# matches REGEX.  Fails early if PID exits first.  On failure, says why
+# (with PID's exit status or signal), then shows FILE as its stdout and
+# ERRFILE as its stderr, each under its own heading.
 wait_for_line() {
-  local file=$1 regex=$2 secs=$3 pid=$4 i
+  local file=$1 regex=$2 secs=$3 pid=$4 errfile=${5:-} i
   for ((i = 0; i < secs * 50; i++)); do
     grep -Eq -- "$regex" "$file" 2>/dev/null && return 0
     if ! is_running "$pid"; then
       grep -Eq -- "$regex" "$file" 2>/dev/null && return 0
-      echo "process $pid exited before printing a line matching /$regex/" >&2
-      echo "--- its stdout:" >&2; cat "$file" >&2
+      local st=0
+      wait "$pid" 2>/dev/null || st=$?
+      {
+        echo "the process (pid $pid) ended, $(exit_status_text "$st"), before printing a line matching /$regex/"
+        show_output "its stdout" "$file"
+        [[ -n $errfile ]] && show_output "its stderr" "$errfile"
+      } >&2
       return 1
     fi
     sleep 0.02
   done
-  echo "no line matching /$regex/ in $file within ${secs}s" >&2
-  echo "--- what it printed:" >&2; cat "$file" >&2
+  {
+    echo "no line matching /$regex/ within ${secs} s (the process, pid $pid, is still running)"
+    show_output "its stdout" "$file"
+    [[ -n $errfile ]] && show_output "its stderr" "$errfile"
+  } >&2
   return 1
 }
 
@@ -120,13 +147,17 @@ start_server() {
     [[ ${given[i]} == -d ]] && SERVER_STORE=${given[i + 1]:-}
   done
   [[ " $* " == *" -d "* ]] || args+=(-d "$SERVER_STORE")
+  # Empty now, not in the background child: on a restart, the previous
+  # server's ready line must not be taken for the new one's.
+  : >"$SERVER_OUT"
+  : >"$SERVER_ERR"
   start_bg "$SERVER_OUT" "$SERVER_ERR" "$bin" "${args[@]}" "$@"
   SERVER_PID=$BG_PID
-  wait_for_line "$SERVER_OUT" '^listening on .*:[0-9]+$' 5 "$SERVER_PID" || {
-    echo "server never printed its ready line 'listening on ADDR:PORT' within 5 s" >&2
-    echo "--- its stderr:" >&2; cat "$SERVER_ERR" >&2
+  if ! wait_for_line "$SERVER_OUT" '^listening on .*:[0-9]+$' 5 "$SERVER_PID" "$SERVER_ERR"; then
+    echo "hint: the server must print its ready line 'listening on ADDR:PORT' on stdout (then fflush)" >&2
+    echo "ran: $bin ${args[*]} $*" >&2
     return 1
-  }
+  fi
   SERVER_PORT=$(sed -nE 's/^listening on .*:([0-9]+)$/\1/p' "$SERVER_OUT" | head -1)
 }
 

@@ -49,27 +49,44 @@ start_kv() {
 # stop_kv_with SIGNAL SECONDS: send SIGNAL to the server, require it to exit
 # within SECONDS with status 0.  Sets EXIT_STATUS.
 stop_kv_with() {
+  kill -"$1" "$SERVER_PID"
+  check_stopped "$@"
+}
+
+# check_stopped SIGNAL SECONDS: the server, sent SIGNAL (named in messages),
+# must exit within SECONDS with status 0.  Under valgrind (VG_LOG set), a
+# failure shows valgrind's report, not only its exit status 99.
+# HINT_STOP, if set, replaces the hint given when it does not stop.
+check_stopped() {
   local sig=$1 secs=$2
-  kill -"$sig" "$SERVER_PID"
+  local hint=${HINT_STOP:-"the handler must only set a flag (volatile sig_atomic_t); the blocked call
+  (accept/read/select) must be interrupted (no SA_RESTART) or use pselect, and the
+  loop must test the flag"}
   if ! wait_exit "$SERVER_PID" "$secs"; then
     fail "the server was still running ${secs} s after SIG$sig
-  hint: the handler must only set a flag (volatile sig_atomic_t); the blocked call
-  (accept/read/select) must be interrupted (no SA_RESTART) or use pselect, and the
-  loop must test the flag
+  hint: $hint
 --- its stdout:
 $(cat "$SERVER_OUT")
 --- its stderr:
 $(tail -20 "$SERVER_ERR")"
   fi
-  if ((EXIT_STATUS != 0)); then
-    local why="exit status $EXIT_STATUS"
-    ((EXIT_STATUS > 128)) && why+=" (killed by signal $((EXIT_STATUS - 128)): $(kill -l $((EXIT_STATUS - 128)) 2>/dev/null))"
-    fail "after SIG$sig the server must exit with status 0; got $why
+  ((EXIT_STATUS == 0)) && return 0
+  if [[ -n ${VG_LOG:-} && -s $VG_LOG ]] && ((EXIT_STATUS == 99)); then
+    echo "after SIG$sig the server under valgrind exited with status 99: valgrind found errors" >&2
+    check_valgrind_log
+  fi
+  local why
+  why=$(exit_status_text "$EXIT_STATUS")
+  local more=""
+  ((EXIT_STATUS == 130 || EXIT_STATUS == 143)) && more="
+  hint: killed by the signal itself: its handler was not installed, or was reset to the
+  default after the first signal (signal() gives one-shot SA_RESETHAND semantics under
+  -std=c11: install the handler with sigaction, without SA_RESETHAND)"
+  fail "after SIG$sig the server must exit with status 0; got $why$more
 --- its stdout:
 $(cat "$SERVER_OUT")
 --- its stderr:
 $(tail -20 "$SERVER_ERR")"
-  fi
 }
 
 # restart_server [ARGS...]: SIGINT the running server (it must exit 0), then
@@ -84,9 +101,7 @@ server_alive() {
   is_running "$SERVER_PID" && return 0
   local st=0
   wait "$SERVER_PID" 2>/dev/null || st=$?
-  local why="exit status $st"
-  ((st > 128)) && why="killed by signal $((st - 128)) ($(kill -l $((st - 128)) 2>/dev/null))"
-  fail "the server is no longer running ($why)
+  fail "the server is no longer running ($(exit_status_text "$st"))
   hint: SIGPIPE must be ignored (a write to a closed connection then fails with EPIPE
   instead of killing the process); a failed read/write ends that client, not the server
 --- its stderr:
@@ -165,10 +180,8 @@ run_under_valgrind() {
     exec "$@"' valgrind valgrind "${VALGRIND_OPTS[@]}" --log-file="$VG_LOG" \
     "$SERVER_BIN" -p 0 -d "$SERVER_STORE" "$@"
   SERVER_PID=$BG_PID
-  wait_for_line "$SERVER_OUT" '^listening on .*:[0-9]+$' 30 "$SERVER_PID" || {
-    fail "the server under valgrind never printed its ready line within 30 s
---- its stderr:
-$(tail -20 "$SERVER_ERR")
+  wait_for_line "$SERVER_OUT" '^listening on .*:[0-9]+$' 30 "$SERVER_PID" "$SERVER_ERR" || {
+    fail "the server under valgrind did not print its ready line (see above)
 --- valgrind's log:
 $(tail -40 "$VG_LOG" 2>/dev/null)"
   }
@@ -456,7 +469,14 @@ check_never_reading_client() {
 $(tail -3 "$out"; cat "$BATS_TEST_TMPDIR/flood.err")"
   # Another client is served while the flood goes on, promptly.
   resp --timeout 3 --label "a second client while another one never reads its replies" \
-    --send "PING\r\nSET other$SEED x\r\nGET other$SEED\r\n" --expect '+PONG\r\n+OK\r\n$1\r\nx\r\n'
+    --send "PING\r\nSET other$SEED x\r\nGET other$SEED\r\n" --expect '+PONG\r\n+OK\r\n$1\r\nx\r\n' ||
+    fail "a second client was not served while one client never reads its replies
+  hint (this one, rather than resp.py's above): the server is most likely stuck in
+  write() to the client that does not read: its socket is full and the accepted
+  socket is blocking.  Set O_NONBLOCK on every accepted socket (accept() does not
+  pass it on from the listening socket), keep what write() could not send, and
+  stop reading that client's requests until its replies drain
+  $(is_in_write "$SERVER_PID" && echo "(right now the server IS blocked in a write system call)")"
   # Sample the server's resident memory for 2 s (a bounded polling loop).
   local i rss max=0
   for ((i = 0; i < 10; i++)); do
@@ -529,4 +549,240 @@ limited_server() {
 # cpu_ticks PID: user + system CPU time of PID, in clock ticks.
 cpu_ticks() {
   awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+# ==================================================================
+# Slow readers, back-pressure, durability order, signal dispositions.
+# Shared by blocking.bats and select.bats.
+# ==================================================================
+
+PACED_CLIENT="$ROOT/tests/helpers/paced_client.py"
+TRACE_CHECK="$ROOT/tests/helpers/trace_check.py"
+
+# paced MODE COUNT [ARGS...]: tests/helpers/paced_client.py against the
+# test's server, bounded in time (PACED_LIMIT seconds, default 60).
+paced() {
+  local rc=0 limit=${PACED_LIMIT:-60}
+  timeout -k 2 "$limit" "$PYTHON" "$PACED_CLIENT" "$SERVER_PORT" "$@" --seed "$SEED" || rc=$?
+  ((rc == 124 || rc == 137)) &&
+    echo "paced_client.py $* : did not finish within $limit s, killed (the server stopped answering?)" >&2
+  return "$rc"
+}
+
+# check_slow_reader [--busy]: a 16 MiB reply read 16 KiB at a time, with
+# pauses, arrives whole and byte-exact (with --busy, while another client
+# keeps the loop turning: a write() meeting a full socket gets EAGAIN, which
+# is no error).  16 MiB, because Linux takes up to 4 MiB (tcp_wmem) into a
+# loopback socket at once: a smaller reply may never meet a full socket.
+check_slow_reader() {
+  start_kv
+  paced big-reply 16777216 --chunk 16384 "$@"
+  server_alive
+}
+
+# check_backpressure_resumes COUNT FSYNC: COUNT GETs of a 1000-byte value in
+# one write, replies read slowly, nothing sent afterwards: all answered.  No
+# write is pending and no fsync timer is armed (--fsync no or always), so
+# nothing but the leftover requests can wake the server up.
+check_backpressure_resumes() {
+  start_kv --fsync "$2"
+  paced pipelined-gets "$1" --size 1000
+  server_alive
+}
+
+# ------------------------------------------------------------------ strace
+
+# need_strace: strace must work here (installed, ptrace allowed).
+need_strace() {
+  command -v strace >/dev/null ||
+    fail "strace is not installed: the grader needs it (Debian package strace)"
+  strace -qq -o /dev/null true 2>/dev/null ||
+    fail "strace cannot trace here (ptrace not permitted?): the grader needs it"
+}
+
+# traced_server TRACE FILTER [SERVER_ARGS...]: start $SERVER_BIN under
+# strace -f -e FILTER, trace in TRACE.  SERVER_PID is strace's pid (it
+# exits with the server's status); TRACED_PID the server's own.
+traced_server() {
+  local trace=$1 filter=$2 script=$BATS_TEST_TMPDIR/traced-server
+  shift 2
+  need_strace
+  printf '#!/usr/bin/env bash\nexec strace -f -qq -s 100 -o %q -e %q %q "$@"\n' \
+    "$trace" "$filter" "$SERVER_BIN" >"$script"
+  chmod +x "$script"
+  local bin=$SERVER_BIN
+  SERVER_BIN=$script
+  start_kv "$@"
+  SERVER_BIN=$bin
+  TRACED_PID=""
+  wait_until 5 eval 'TRACED_PID=$(cat /proc/$SERVER_PID/task/*/children 2>/dev/null | awk "{print \$1}"); [[ -n $TRACED_PID ]]' ||
+    fail "could not find the server process under strace (pid $SERVER_PID)"
+  STARTED_PIDS+=("$TRACED_PID")
+}
+
+# stop_traced SECONDS: SIGINT the traced server; strace must exit with 0.
+stop_traced() {
+  kill -INT "$TRACED_PID"
+  wait_exit "$SERVER_PID" "$1" || fail "the server under strace was still running $1 s after SIGINT"
+  ((EXIT_STATUS == 0)) || fail "after SIGINT the server under strace exited with status $EXIT_STATUS
+--- its stderr:
+$(tail -20 "$SERVER_ERR")"
+}
+
+# With --fsync always, the reply to a SET goes out only after the record was
+# written to the store file AND fdatasync/fsync'ed: strace shows the order.
+check_durability_order() {
+  local trace=$BATS_TEST_TMPDIR/strace.out k="o$SEED" i keys=()
+  traced_server "$trace" 'trace=open,openat,creat,close,write,writev,pwrite64,pwritev,sendto,sendmsg,fsync,fdatasync,sync_file_range' --fsync always
+  for i in 1 2 3; do
+    exchange "SET $k$i value$i\r\n" '+OK\r\n' --label "SET number $i under strace"
+    keys+=("$k$i")
+  done
+  stop_traced 10
+  run timeout 30 "$PYTHON" "$TRACE_CHECK" order "$trace" "$SERVER_STORE" "${keys[@]}"
+  ((status == 0)) || fail "$output"
+}
+
+# The shutdown handlers are installed by sigaction() without SA_RESTART (a
+# blocked accept/read/select must fail with EINTR) and without SA_RESETHAND
+# (signal() under -std=c11: the second Ctrl-C would kill the server with no
+# clean-up); SIGPIPE and SIGXFSZ are ignored.
+check_signal_dispositions() {
+  local trace=$BATS_TEST_TMPDIR/strace.out
+  traced_server "$trace" 'trace=rt_sigaction,signal,sigaction'
+  exchange 'PING\r\n' '+PONG\r\n'
+  local status_file=$BATS_TEST_TMPDIR/proc-status
+  cat "/proc/$TRACED_PID/status" >"$status_file"
+  stop_traced 10
+  run timeout 30 "$PYTHON" "$TRACE_CHECK" dispositions "$trace" "$status_file"
+  ((status == 0)) || fail "$output"
+}
+
+# send_double_sigint PID: two SIGINTs 1 ms apart (from one process: a
+# forked `sleep 0.001` between two kills takes several ms).
+send_double_sigint() {
+  timeout 5 "$PYTHON" -c '
+import os, signal, sys, time
+pid = int(sys.argv[1])
+os.kill(pid, signal.SIGINT)
+time.sleep(0.001)
+try:
+    os.kill(pid, signal.SIGINT)
+except ProcessLookupError:
+    pass                                # gone already: fine' "$1"
+}
+
+# check_double_sigint ROUNDS: Ctrl-C pressed twice quickly, ROUNDS times:
+# each time a clean shutdown (status 0, "shutting down"), data on disk.
+check_double_sigint() {
+  local round k="dd$SEED"
+  start_kv
+  for ((round = 1; round <= $1; round++)); do
+    exchange "SET $k$round v$round\r\n" '+OK\r\n'
+    # A store with 4 MiB in it: writing it back at shutdown takes a while,
+    # so the second SIGINT comes while the server is shutting down.
+    RESP_LIMIT=60 resp --bigvalue 4194304 --key "big$k" --timeout 20 >/dev/null
+    send_double_sigint "$SERVER_PID"
+    check_stopped "INT (twice, 1 ms apart)" 5
+    grep -q '^shutting down' "$SERVER_OUT" ||
+      fail "round $round: after two SIGINTs the server must still print 'shutting down'; stdout was:
+$(cat "$SERVER_OUT")"
+    start_kv -d "$SERVER_STORE"
+    exchange "GET $k$round\r\n" "\$$((${#round} + 1))\r\nv$round\r\n" \
+      --label "round $round: GET after two SIGINTs and a restart" ||
+      fail "round $round: a SET acknowledged before the two SIGINTs is missing after the restart"
+  done
+}
+
+# The same under valgrind: the second SIGINT must not cut the clean-up short.
+check_double_sigint_valgrind() {
+  run_under_valgrind
+  RESP_LIMIT=60 resp --send "SET vg$SEED 1\r\nGET vg$SEED\r\n" --expect '+OK\r\n$1\r\n1\r\n' --timeout 20
+  CLIENT_LIMIT=60 start_client held --timeout 20 --send 'PING\r\n' --expect '+PONG\r\n' --hold
+  send_double_sigint "$SERVER_PID"
+  check_stopped "INT (twice, 1 ms apart)" 20
+  check_valgrind_log
+}
+
+# ------------------------------------------------------------------ store failures
+
+# check_store_write_failure: the store file cannot grow (ulimit -f 16 KiB:
+# write() fails with EFBIG, as with a full disk it fails with ENOSPC), with
+# --fsync always.  A SET that could not be stored gets no +OK; the server
+# (SIGXFSZ ignored) keeps serving reads; after a restart with room again,
+# every acknowledged SET is there and no refused one.
+check_store_write_failure() {
+  local t=$BATS_TEST_TMPDIR bin=$SERVER_BIN
+  limited_server "-f 16"
+  start_kv --fsync always
+  run timeout 60 "$PYTHON" "$ROOT/tests/helpers/store_full.py" "$SERVER_PORT" "$t/acked" "$t/refused"
+  ((status == 0)) || fail "$output"
+  server_alive
+  local first
+  first=$(head -1 "$t/acked" | cut -d' ' -f1)
+  exchange "GET $first\r\n" "\$3000\r\n$(printf 'x%.0s' {1..3000})\r\n" \
+    --label "GET of an acknowledged key while the store file is full" ||
+    fail "reads must go on while writes fail (the store file is full)"
+  kill -KILL "$SERVER_PID"
+  wait_exit "$SERVER_PID" 5 || true
+  SERVER_BIN=$bin
+  start_kv -d "$SERVER_STORE" --fsync always
+  RESP_LIMIT=60 resp --verify "$t/acked" --timeout 20 ||
+    fail "after a restart with room again, a SET acknowledged with +OK is missing"
+  local key
+  while read -r key _; do
+    exchange "GET $key\r\n" '$-1\r\n' --label "GET of a key whose SET was NOT acknowledged (store file full), after a restart" ||
+      fail "a SET that was refused (no +OK: the store file was full) is there after a restart:
+  what the server did not acknowledge must not have happened"
+  done <"$t/refused"
+}
+
+# ------------------------------------------------------------------ blocked in write()
+
+# is_in_write PID: PID is blocked inside a write-like system call
+# (/proc/PID/syscall: write, writev, sendto, sendmsg on x86_64 and arm64).
+is_in_write() {
+  local nr
+  nr=$(awk '{print $1}' "/proc/$1/syscall" 2>/dev/null) || return 1
+  case $(uname -m) in
+    x86_64) [[ $nr == 1 || $nr == 20 || $nr == 44 || $nr == 46 ]] ;;
+    aarch64) [[ $nr == 64 || $nr == 66 || $nr == 206 || $nr == 211 ]] ;;
+    *) [[ $(cat "/proc/$1/wchan" 2>/dev/null) =~ wait_woken|sk_stream_wait_memory ]] ;;
+  esac
+}
+
+# One SIGINT stops a server blocked in write() to a client that never reads
+# (GET of a 4 MiB value, over and over), within 2 s, with status 0.
+check_sigint_blocked_in_write() {
+  start_kv
+  CLIENT_LIMIT=60 start_client flood --flood "w$SEED" --flood-size 4194304 --hold-max 50
+  wait_until 10 is_in_write "$SERVER_PID" ||
+    fail "the server did not get blocked in write() within 10 s while a client sent GETs of a 4 MiB value without reading
+$(tail -2 "$BATS_TEST_TMPDIR/flood.out")"
+  HINT_STOP="a signal that interrupts write() part-way makes it return a short count, not -1/EINTR:
+  look at the flag after every write(), not only after EINTR" stop_kv_with INT 2
+}
+
+# ------------------------------------------------------------------ descriptors
+
+# Every socket the select server holds (listening and accepted) is
+# O_NONBLOCK: a blocking one leaves the whole server stuck in read() or
+# write() on one client.
+check_sockets_nonblocking() {
+  start_kv
+  start_client idle --hold
+  start_client served --send 'PING\r\n' --expect '+PONG\r\n' --hold
+  local fd link flags blocking="" n=0
+  for fd in /proc/"$SERVER_PID"/fd/*; do
+    link=$(readlink "$fd" 2>/dev/null) || continue
+    [[ $link == socket:* ]] || continue
+    n=$((n + 1))
+    flags=$(awk '/^flags:/ {print $2}' "/proc/$SERVER_PID/fdinfo/${fd##*/}")
+    (((8#$flags & 8#4000) != 0)) || blocking+=" ${fd##*/}"
+  done
+  ((n >= 3)) || fail "expected at least 3 sockets in the server (listening + 2 clients), found $n"
+  [[ -z $blocking ]] || fail "socket descriptor(s)$blocking of the server are blocking (no O_NONBLOCK in /proc/PID/fdinfo)
+  hint: set O_NONBLOCK (fcntl F_SETFL) on the listening socket AND on every
+  accepted socket: accept() does not pass it on; a blocking socket leaves the
+  whole server stuck in write() to a client that does not read, or in read()"
 }
