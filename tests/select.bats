@@ -29,66 +29,66 @@ teardown() { kill_started; }
 
 # ------------------------------------------------------------- start-up
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2a
 @test "select: prints 'listening on 127.0.0.1:PORT' with the real port and answers PING" {
   check_ready_line
 }
 
 # ------------------------------------------------------------- protocol (as in stage 1)
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2a
 @test "select: PING, ECHO, inline syntax (quotes, escapes, bare LF, empty lines), multibulk" {
   check_cases ping-echo
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2a
 @test "select: SET (NX, XX, GET), GET, MSET, MGET: exact replies, binary values" {
   check_cases strings
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2a
 @test "select: DEL, EXISTS, DBSIZE, FLUSHDB, KEYS with glob patterns" {
   check_cases keyspace
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2a
 @test "select: INCR, DECR, INCRBY, DECRBY and their errors" {
   check_cases counters
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2a
 @test "select: unknown command and wrong number of arguments: Redis's exact error text" {
   check_cases errors
 }
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2a
 @test "select: protocol errors get Redis's exact error, then the connection is closed" {
   check_cases protocol-errors
 }
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2a
 @test "select: QUIT answers +OK then closes; CONFIG GET save/appendonly have Redis's shape" {
   check_cases quit-config
 }
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2c
 @test "select: pipelined requests in one write are all served, in order" {
   check_cases pipeline
 }
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2c
 @test "select: requests sent one byte per write are assembled" {
   check_one_byte_writes
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2a
 @test "select: binary values (all 256 bytes) through client.py -x and --raw" {
   check_binary_client
 }
 
 # ------------------------------------------------------------- many clients
 
-# bats test_tags=stage2,points:3
+# bats test_tags=stage2,points:3,milestone:2b
 @test "select: an idle connected client does not delay another" {
   start_kv
   start_client idle --hold                                     # connected, sends nothing
@@ -97,7 +97,7 @@ teardown() { kill_started; }
     --send "SET idle$SEED x\r\nGET idle$SEED\r\n" --expect '+OK\r\n$1\r\nx\r\n'
 }
 
-# bats test_tags=stage2,points:3
+# bats test_tags=stage2,points:3,milestone:2b
 @test "select: a client that sent half a request does not delay another, and is served when it completes it" {
   start_kv
   local t=$BATS_TEST_TMPDIR k="half$SEED"
@@ -119,37 +119,37 @@ teardown() { kill_started; }
   exchange "GET $k\r\n" '$5\r\nhello\r\n' --label "GET of the key set in two halves"
 }
 
-# bats test_tags=stage2,points:4
+# bats test_tags=stage2,points:4,milestone:2b
 @test "select: 500 concurrent clients, 200 mixed operations each, every reply checked" {
   start_kv
   RESP_LIMIT=150 resp --load 500 --ops 200 --seed "$SEED" --timeout 30
   server_alive
 }
 
-# bats test_tags=stage2,points:3
+# bats test_tags=stage2,points:3,milestone:2c
 @test "select: 100,000 pipelined requests in one write: all replies correct and in order" {
   start_kv
   RESP_LIMIT=90 resp --pipeline 100000 --seed "$SEED" --timeout 30
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2c
 @test "select: a 1 MiB value round-trips intact" {
   start_kv
   RESP_LIMIT=60 resp --bigvalue 1048576 --seed "$SEED" --timeout 20
 }
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2c
 @test "select: a 16 MiB value round-trips intact" {
   start_kv
   RESP_LIMIT=90 resp --bigvalue 16777216 --seed "$SEED" --timeout 30
 }
 
-# bats test_tags=stage2,points:3
+# bats test_tags=stage2,points:3,milestone:2e
 @test "select: over --max-clients, a client gets '-ERR max number of clients reached' and is closed; the others are served" {
   check_max_clients 5
 }
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2e
 @test "select: connections past FD_SETSIZE are refused with the max-clients error, and the server keeps working" {
   # 1100 connections at once with --max-clients 2000: the descriptors reach
   # 1024 = FD_SETSIZE, which select() cannot watch (FD_SET past the end of
@@ -167,7 +167,7 @@ teardown() { kill_started; }
 # With 32 descriptors, most of 60 clients cannot be given one.  They must be
 # refused (or wait), the server must not spin on accept() failing with
 # EMFILE, and it must serve again once descriptors are free.
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2e
 @test "select: out of descriptors (ulimit -n 32): clients refused, no CPU burnt, served again afterwards" {
   limited_server "-n 32"
   start_kv
@@ -193,19 +193,19 @@ teardown() { kill_started; }
   server_alive
 }
 
-# bats test_tags=stage2,points:3
+# bats test_tags=stage2,points:3,milestone:2d
 @test "select: a client that never reads its replies neither grows the server's memory nor blocks others" {
   check_never_reading_client
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2b
 @test "select: 3000 connections opened and closed one after another are all served" {
   check_connect_loop 3000
 }
 
 # ------------------------------------------------------------- signals, shutdown
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2g
 @test "select: SIGINT with no client: exits 0 within 1 s and prints the summary line" {
   check_sigint_idle 1
   grep -qE '^shutting down: [0-9]+ connections, [0-9]+ requests, [0-9]+ keys$' "$SERVER_OUT" ||
@@ -213,17 +213,17 @@ teardown() { kill_started; }
 $(cat "$SERVER_OUT")"
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2g
 @test "select: the shutdown summary counts connections, requests and keys" {
   check_shutdown_summary
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2g
 @test "select: SIGTERM: exits 0 within 1 s" {
   check_sigterm 1
 }
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2g
 @test "select: SIGINT with idle and half-sent clients connected: exits 0 within 1 s" {
   start_kv
   start_client idle --hold
@@ -232,7 +232,7 @@ $(cat "$SERVER_OUT")"
   stop_kv_with INT 1
 }
 
-# bats test_tags=stage2,points:3
+# bats test_tags=stage2,points:3,milestone:2f
 @test "select: SIGINT under load with --fsync always: exits 0 within 1 s; every acknowledged SET is there after a restart" {
   start_kv --fsync always
   local acked=$BATS_TEST_TMPDIR/acked
@@ -247,31 +247,31 @@ $(cat "$BATS_TEST_TMPDIR/load.err" "$BATS_TEST_TMPDIR/load.out")"
   RESP_LIMIT=60 resp --verify "$acked" --timeout 20
 }
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2g
 @test "select: the signal handlers call only async-signal-safe functions" {
   check_handlers_safe stages/select common
 }
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2c
 @test "select: clients that vanish in the middle of a 4 MiB reply do not kill the server (SIGPIPE)" {
   check_disconnect_mid_reply
 }
 
 # ------------------------------------------------------------- persistence
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2f
 @test "select: data written before SIGINT is there after a restart with the same -d file" {
   check_persistence
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2f
 @test "select: --fsync always: an acknowledged SET is in the store file at once and survives kill -9" {
   check_fsync_always_durable
 }
 
 # ------------------------------------------------------------- -v
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2a
 @test "select: -v logs connection events on stderr" {
   start_kv -v
   local before
@@ -289,7 +289,7 @@ $(cat "$SERVER_OUT")"
 
 # ------------------------------------------------------------- valgrind
 
-# bats test_tags=stage2,points:4
+# bats test_tags=stage2,points:4,milestone:2g
 @test "select: valgrind after a busy session and SIGINT: no errors, no leaks, only stdio open" {
   run_under_valgrind --max-clients 40
   RESP_LIMIT=90 run_cases strings --timeout 20
@@ -309,7 +309,7 @@ $(cat "$SERVER_OUT")"
 
 # ------------------------------------------------------------- Redis's own tools
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2c
 @test "select: redis-cli works against it (commands, --raw, --pipe)" {
   command -v redis-cli >/dev/null || skip "redis-cli is not installed"
   start_kv
@@ -331,7 +331,7 @@ $output"
   exchange "GET ${k}p\r\n" '$1\r\n3\r\n'
 }
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2c
 @test "select: redis-benchmark -t set,get -n 20000 -c 50 completes without errors" {
   command -v redis-benchmark >/dev/null || skip "redis-benchmark is not installed"
   start_kv
@@ -351,71 +351,71 @@ $out"
 
 # ------------------------------------------------------------- command line
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2a
 @test "select: usage errors exit 2; -h exits 0" {
   check_usage_errors
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2a
 @test "select: bad option values (--fsync, -p, --max-clients) exit 1 with one line on stderr" {
   check_bad_values "--max-clients lots" "--max-clients 0"
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2a
 @test "select: a port already in use: exit 1 with one line on stderr" {
   check_port_in_use
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2a
 @test "select: a store file that cannot be opened: exit 1 with one line on stderr" {
   check_unusable_store
 }
 
 # ------------------------------------------------------------- slow readers, back-pressure
 
-# bats test_tags=stage2,points:3
+# bats test_tags=stage2,points:3,milestone:2c
 @test "select: a 16 MiB reply read slowly (16 KiB at a time, with pauses) while another client is busy arrives whole" {
   check_slow_reader --busy
 }
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2d
 @test "select: 200 pipelined GETs of a 1000-byte value, read slowly, nothing sent after: all answered" {
   check_backpressure_resumes 200 always
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2d
 @test "select: 2000 pipelined GETs of a 1000-byte value, read slowly, --fsync no: all answered" {
   check_backpressure_resumes 2000 no
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2a
 @test "select: the listening socket and every accepted socket are O_NONBLOCK" {
   check_sockets_nonblocking
 }
 
 # ------------------------------------------------------------- durability, signals (strict)
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2f
 @test "select: --fsync always: strace shows each SET written to the store and fsync'ed before its +OK" {
   check_durability_order
 }
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2f
 @test "select: store file full (ulimit -f): SET not acknowledged, reads go on, after a restart acknowledged SETs there and refused ones absent" {
   check_store_write_failure
 }
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2g
 @test "select: signal dispositions: SIGINT/SIGTERM caught by sigaction without SA_RESTART or SA_RESETHAND, SIGPIPE and SIGXFSZ ignored" {
   check_signal_dispositions
 }
 
-# bats test_tags=stage2,points:2
+# bats test_tags=stage2,points:2,milestone:2g
 @test "select: two SIGINTs 1 ms apart (3 times): each a clean shutdown, exit 0, data there after a restart" {
   check_double_sigint 3
 }
 
-# bats test_tags=stage2,points:1
+# bats test_tags=stage2,points:1,milestone:2g
 @test "select: valgrind after two SIGINTs 1 ms apart: no errors, no leaks, only stdio open" {
   check_double_sigint_valgrind
 }
