@@ -3,14 +3,17 @@
 #   make              build every program (warnings are errors)
 #   make test         check the test tools, build, run the whole bats suite
 #   make run          build and start the final (select) server on port 6380
+#                     (installs python3 and nc for ./client.py if it can)
 #   make SANITIZE=1   the same programs built with ASan + UBSan, under build/sanitize/
 #   make clean
 #   make grade        score a tree stage by stage
 #   make fuzz / stress / bench  longer runs, not part of make test
 #   make handout      handout.md as HTML with its diagrams, in build/handout/
 #   make submission   what a student hands in: submission.tar.gz
-#   make starter / check-grader   instructors only (not in the students' tree):
-#                     the students' tree, starter/ and starter.tar.gz / check the grader
+#   make starter / check-grader / test-fresh   instructors only (not in the
+#                     students' tree): the students' tree, starter/ and
+#                     starter.tar.gz / check the grader / make test, grade and
+#                     run on a new minimal Debian 12 (as root)
 #
 # The objects of common/ are compiled once and linked into every program that
 # needs them.  Header dependencies are tracked with -MMD -MP, so editing a .h
@@ -60,7 +63,7 @@ ifneq ($(wildcard tests/protocol_test.c),)
   PROGRAMS += $(PROTO_TEST)
 endif
 
-.PHONY: all test run clean deps fuzz fuzz-smoke grade
+.PHONY: all test run run-deps clean deps fuzz fuzz-smoke grade
 all: $(PROGRAMS)
 
 objs_of = $(patsubst %.c,$(OBJ)/%.o,$(wildcard $(1)/*.c))
@@ -88,7 +91,11 @@ BATS_FILES ?= tests/*.bats
 deps:
 	@tests/helpers/ensure-deps
 
+# bats enforces its timeouts with ps or pkill; without both it skips every
+# timed test with an error and can still report no failure.
 test: deps all
+	@command -v ps >/dev/null || command -v pkill >/dev/null || \
+	  { echo "make test: cannot run the tests: bats needs ps or pkill to time them out (apt-get install procps)" >&2; exit 1; }
 	BIN_ROOT=$(BIN_ROOT) BUILD_ROOT=$(CURDIR)/$(OUT) bats --timing $(BATS_FILES)
 	$(MAKE) --no-print-directory fuzz-smoke
 
@@ -174,8 +181,22 @@ submission:
 	@echo "submission.tar.gz: $$(tar -tzf submission.tar.gz | grep -cv '/$$') files; check it builds:" \
 	  "mkdir /tmp/check && tar -xzf submission.tar.gz -C /tmp/check && make -C /tmp/check"
 
-run: $(SELECT)
+# The server needs nothing more; python3 (./client.py) and nc (the README's
+# example) are installed if they can be, else named, never fatal.
+run-deps:
+	@tests/helpers/ensure-deps --run
+
+run: run-deps $(SELECT)
 	$(SELECT) -p 6380
+
+ifneq ($(wildcard tests/fresh-machine),)
+.PHONY: test-fresh
+# A new minimal Debian 12 root (mmdebstrap, cached in /var/tmp), the
+# committed HEAD cloned into it, and the README's commands run there as
+# root: make test, make grade (full marks), make run + ./client.py.
+test-fresh:
+	tests/fresh-machine
+endif
 
 clean:
 	rm -rf build
