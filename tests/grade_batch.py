@@ -149,7 +149,7 @@ def grade_one(grade_cmd, name, source, out_dir, extra_args, timeout):
             extra = report.get("extra_data", {})
             row["make"] = extra.get("build_status", "")
             if row["make"] not in ("", 0):
-                row["status"] = "graded (build failed in part)"
+                row["status"] = f"graded, but make failed (exit status {row['make']})"
             row["total"], row["max"] = report["score"], report["max_score"]
             row.update({f"stage {k}": v for k, v in sums(report["tests"], "stage").items()})
             row.update({f"m {k}": v for k, v in sums(report["tests"], "milestone").items()})
