@@ -1,0 +1,1 @@
+/autograder/source/hidden/hidden.bats

@@ -1,0 +1,1 @@
+../../../extra/tests/hidden.bats
