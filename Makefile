@@ -43,6 +43,7 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(OBJ)/%.o)
 SIGNAL_DEMO := $(call BIN,signal_demo/signal_demo)
 BLOCKING    := $(call BIN,stages/blocking/kvserver-blocking)
 SELECT      := $(call BIN,stages/select/kvserver)
+EPOLL       := $(call BIN,stages/epoll/kvserver-epoll)
 STORE_TEST  := $(OUT)/tests/store_test
 PROTO_TEST  := $(OUT)/tests/protocol_test
 
@@ -55,6 +56,9 @@ ifneq ($(wildcard stages/blocking/*.c),)
 endif
 ifneq ($(wildcard stages/select/*.c),)
   PROGRAMS += $(SELECT)
+endif
+ifneq ($(wildcard stages/epoll/*.c),)
+  PROGRAMS += $(EPOLL)
 endif
 ifneq ($(wildcard tests/store_test.c),)
   PROGRAMS += $(STORE_TEST)
@@ -71,6 +75,7 @@ objs_of = $(patsubst %.c,$(OBJ)/%.o,$(wildcard $(1)/*.c))
 $(SIGNAL_DEMO): $(call objs_of,signal_demo)
 $(BLOCKING):    $(call objs_of,stages/blocking) $(COMMON_OBJ)
 $(SELECT):      $(call objs_of,stages/select) $(COMMON_OBJ)
+$(EPOLL):       $(call objs_of,stages/epoll) $(COMMON_OBJ)
 $(STORE_TEST):  $(OBJ)/tests/store_test.o $(COMMON_OBJ)
 $(PROTO_TEST):  $(OBJ)/tests/protocol_test.o $(COMMON_OBJ)
 
@@ -172,7 +177,7 @@ handout:
 # without git's history.  Written in build/ first, so tar never reads it.
 SUBMISSION_EXCLUDES := ./build ./ref ./starter ./starter.tar.gz ./submission.tar.gz \
   ./bench/results ./signal_demo/signal_demo ./stages/blocking/kvserver-blocking \
-  ./stages/select/kvserver '*.aof' '*.aof.tmp*' __pycache__
+  ./stages/select/kvserver ./stages/epoll/kvserver-epoll '*.aof' '*.aof.tmp*' __pycache__
 .PHONY: submission
 submission:
 	@mkdir -p build
@@ -200,7 +205,8 @@ endif
 
 clean:
 	rm -rf build
-	rm -f signal_demo/signal_demo stages/blocking/kvserver-blocking stages/select/kvserver
+	rm -f signal_demo/signal_demo stages/blocking/kvserver-blocking stages/select/kvserver \
+	  stages/epoll/kvserver-epoll
 
 # Benchmarks against Redis, not part of `make test`: a few minutes, or
 # `make bench QUICK=1` for a quick pass.  Results go to bench/results/.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/report.py RAW_CSV MACHINE_TXT OUTDIR
+"""bench/report.py RAW_CSV MACHINE_TXT OUTDIR [--keep OLD_RAW_CSV]
 
 Turns the raw runs written by bench/run into:
     OUTDIR/results.csv       the median of every figure over its runs
@@ -7,10 +7,14 @@ Turns the raw runs written by bench/run into:
     OUTDIR/results.md        tables: ours / Redis ratios, raw figures, machine
     OUTDIR/throughput.png    requests/s against clients (gnuplot)
     OUTDIR/latency.png       p50 and p99 latency against clients (gnuplot)
+    OUTDIR/idleconns.png     throughput and CPU against idle connections held
+With --keep, the runs of OLD_RAW_CSV whose test this run did not measure are
+kept (bench/run --only re-runs some phases and keeps the others' figures).
 Python 3 standard library only; gnuplot draws the plots.
 """
 import csv
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -34,7 +38,17 @@ NAMES = {
     "kvserver-blocking": "kvserver-blocking",
     "kvserver-always": "kvserver --fsync always",
     "redis-aof-always": "Redis appendfsync always",
+    "kvserver-epoll": "kvserver-epoll",
+    "redis-10k": "Redis",
 }
+
+# The idle-connections phase: tests named idle<N>_SET, idle<N>_cpu_user...
+IDLE_SERVERS = [  # name in the CSV, label, gnuplot style
+    (OURS, "kvserver (select)", "linespoints lc rgb '#d62728' lw 2 pt 7"),
+    ("kvserver-epoll", "kvserver-epoll", "linespoints lc rgb '#9467bd' lw 2 pt 11"),
+    ("redis-10k", "Redis (epoll)", "linespoints lc rgb '#1f77b4' lw 2 pt 5"),
+]
+IDLE_REDIS = "redis-10k"
 
 
 def num(text):
@@ -300,9 +314,153 @@ def markdown(summary, info, clients_list, pipelines):
     w("")
     w("For start-up, a ratio below 1 means we start faster.")
     w("")
+    idle_markdown(summary, w)
     w("Every figure, with its number of runs, is in `results.csv`; every single "
       "run in `raw-runs.csv`.")
     return "\n".join(L) + "\n"
+
+
+IDLE_TEST = re.compile(r"^idle(\d+)_")
+
+
+def idle_counts(summary):
+    return sorted({int(m.group(1)) for k in summary if (m := IDLE_TEST.match(k[1]))})
+
+
+def idle_markdown(summary, w):
+    """The idle-connections section: ratios by idle connections, then the
+    figures (throughput, p99, CPU per 100k requests)."""
+    counts = idle_counts(summary)
+    if not counts:
+        return
+    clients = sorted({int(k[2]) for k in summary if IDLE_TEST.match(k[1]) and k[2]})
+    w("## Idle connections: what select() costs")
+    w("")
+    w("redis-benchmark `-P 1` with `-c` active clients while N more connections "
+      "are held open and idle (each answered one PING). The select server holds "
+      "at most 1016 clients (FD_SETSIZE), so its N stops at 1000. CPU is the "
+      "server's own (`/proc/PID/stat`, user and system), per 100,000 requests.")
+    w("")
+    w("![throughput and CPU against idle connections](idleconns.png)")
+    w("")
+    w("Ratios to Redis with the same idle connections (above 1: faster):")
+    w("")
+    head = "| idle | " + " | ".join(f"{NAMES.get(srv, srv)} {t} c={c}"
+                                       for srv in (OURS, "kvserver-epoll")
+                                       for c in clients for t in ("SET", "GET")) + " |"
+    w(head)
+    w("|" + " --- |" * (head.count("|") - 1))
+    for n in counts:
+        cells = []
+        for srv in (OURS, "kvserver-epoll"):
+            for c in clients:
+                for t in ("SET", "GET"):
+                    ours = field(get(summary, srv, f"idle{n}_{t}", c, 1), "rps")
+                    theirs = field(get(summary, IDLE_REDIS, f"idle{n}_{t}", c, 1), "rps")
+                    cells.append(fmt_ratio(ratio(ours, theirs)))
+        w(f"| {n:,} | " + " | ".join(cells) + " |")
+    w("")
+    w("Each server against itself with no idle connection (throughput with N idle "
+      "/ throughput with none):")
+    w("")
+    head = "| idle | " + " | ".join(f"{NAMES.get(srv, srv)} {t} c={c}"
+                                       for srv, _, _ in IDLE_SERVERS
+                                       for c in clients for t in ("SET", "GET")) + " |"
+    w(head)
+    w("|" + " --- |" * (head.count("|") - 1))
+    for n in counts:
+        cells = []
+        for srv, _, _ in IDLE_SERVERS:
+            for c in clients:
+                for t in ("SET", "GET"):
+                    now = field(get(summary, srv, f"idle{n}_{t}", c, 1), "rps")
+                    base = field(get(summary, srv, f"idle0_{t}", c, 1), "rps")
+                    cells.append(fmt_ratio(ratio(now, base)))
+        w(f"| {n:,} | " + " | ".join(cells) + " |")
+    w("")
+    w("| server | idle | clients | SET req/s | GET req/s | SET p99 ms | GET p99 ms "
+      "| CPU user s/100k | CPU system s/100k |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for srv, _, _ in IDLE_SERVERS:
+        for n in counts:
+            for c in clients:
+                st = get(summary, srv, f"idle{n}_SET", c, 1)
+                gt = get(summary, srv, f"idle{n}_GET", c, 1)
+                if st is None and gt is None:
+                    continue
+                cu = field(get(summary, srv, f"idle{n}_cpu_user", c, 1), "value")
+                cs = field(get(summary, srv, f"idle{n}_cpu_sys", c, 1), "value")
+                note = (st or {}).get("note") or ""
+                w(f"| {NAMES.get(srv, srv)} | {n:,} | {c} | {rps(field(st, 'rps'))} | "
+                  f"{rps(field(gt, 'rps'))} | {ms(field(st, 'p99_ms'))} | "
+                  f"{ms(field(gt, 'p99_ms'))} | {secs3(cu)} | {secs3(cs)} |"
+                  + (f" {note}" if note and field(st, "rps") is None else ""))
+    w("")
+
+
+def secs3(v):
+    return "—" if v is None else f"{v:.3f}"
+
+
+def idle_plot(summary, outdir):
+    """idleconns.png: throughput (SET, GET) and CPU per 100k requests against
+    the idle connections held, one line per server, for each -c."""
+    counts = idle_counts(summary)
+    clients = sorted({int(k[2]) for k in summary if IDLE_TEST.match(k[1]) and k[2]})
+    if not counts or shutil.which("gnuplot") is None:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        def data(srv, test, c, col):
+            path = os.path.join(tmp, f"{srv}-{test}-{c}-{col}.dat")
+            with open(path, "w") as f:
+                for i, n in enumerate(counts):
+                    if col == "cpu":
+                        u = field(get(summary, srv, f"idle{n}_cpu_user", c, 1), "value")
+                        sy = field(get(summary, srv, f"idle{n}_cpu_sys", c, 1), "value")
+                        if u is not None and sy is not None:
+                            f.write(f"{i} {u + sy:.4f}\n")
+                    else:
+                        v = field(get(summary, srv, f"idle{n}_{test}", c, 1), "rps")
+                        if v is not None:
+                            f.write(f"{i} {v / 1000:.3f}\n")
+            return path if os.path.getsize(path) > 0 else None
+        xt = ", ".join(f"'{n:,}' {i}" for i, n in enumerate(counts))
+        gp = ["set terminal pngcairo size 1500,900 font 'sans,11'",
+              f"set output '{os.path.join(outdir, 'idleconns.png')}'",
+              f"set xtics ({xt})", f"set xrange [-0.2:{len(counts) - 0.8}]",
+              "set xlabel 'idle connections held open'", "set grid",
+              "set key below horizontal", "set yrange [0:*]",
+              f"set multiplot layout 2,{len(clients) + 1} title "
+              "'Active load (redis-benchmark -P 1) with idle connections open'"]
+        for test in ("SET", "GET"):
+            for c in clients:
+                lines = [f"'{d}' using 1:2 with {style} title '{label}'"
+                         for srv, label, style in IDLE_SERVERS
+                         if (d := data(srv, test, c, "rps"))]
+                gp += [f"set title '{test} throughput, {c} clients'",
+                       "set ylabel 'thousands of requests/s'",
+                       "plot " + ", ".join(lines) if lines else "plot NaN notitle"]
+            if test == "SET":
+                c = clients[0]
+                lines = [f"'{d}' using 1:2 with {style} title '{label}'"
+                         for srv, label, style in IDLE_SERVERS
+                         if (d := data(srv, "cpu", c, "cpu"))]
+                gp += [f"set title 'server CPU (user + system), {c} clients'",
+                       "set ylabel 's per 100,000 requests'",
+                       "plot " + ", ".join(lines) if lines else "plot NaN notitle"]
+            else:
+                c = clients[-1]
+                lines = [f"'{d}' using 1:2 with {style} title '{label}'"
+                         for srv, label, style in IDLE_SERVERS
+                         if (d := data(srv, "cpu", c, "cpu"))]
+                gp += [f"set title 'server CPU (user + system), {c} clients'",
+                       "set ylabel 's per 100,000 requests'",
+                       "plot " + ", ".join(lines) if lines else "plot NaN notitle"]
+        gp.append("unset multiplot")
+        script = os.path.join(tmp, "idle.gp")
+        with open(script, "w") as f:
+            f.write("\n".join(gp) + "\n")
+        subprocess.run(["gnuplot", script], check=True)
 
 
 def met(ok, value):
@@ -392,7 +550,27 @@ def plots(summary, clients_list, pipelines, outdir):
         subprocess.run(["gnuplot", script], check=True)
 
 
+def keep_old_runs(raw, old_raw, merged):
+    """Writes to merged the runs of raw, then those of old_raw whose test
+    raw does not have (the phases this run left out)."""
+    with open(raw, newline="") as f:
+        rows = list(csv.DictReader(f))
+    tests = {r["test"] for r in rows}
+    with open(old_raw, newline="") as f:
+        reader = csv.DictReader(f)
+        fields = reader.fieldnames
+        rows += [r for r in reader if r["test"] not in tests]
+    with open(merged, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
 def main(argv):
+    if len(argv) == 6 and argv[4] == "--keep":
+        merged = argv[1] + ".merged"
+        keep_old_runs(argv[1], argv[5], merged)
+        argv = [argv[0], merged, argv[2], argv[3]]
     if len(argv) != 4:
         raise SystemExit(__doc__)
     raw, machine_txt, outdir = argv[1:]
@@ -408,6 +586,7 @@ def main(argv):
     with open(os.path.join(outdir, "results.md"), "w") as f:
         f.write(markdown(summary, info, clients_list, pipelines))
     plots(summary, clients_list, pipelines, outdir)
+    idle_plot(summary, outdir)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@
     tools.py gen-load FILE COUNT
         write COUNT "SET key value" requests in RESP (16-byte keys, 32-byte
         values) for redis-cli --pipe
+    tools.py hold-idle PORT COUNT
+        open COUNT connections, one PING each, print "holding N", then
+        keep them open and idle until killed
     tools.py idle-rss PORT PID COUNT [--ping]
         open COUNT connections to PORT and hold them; print one CSV line
         "baseline_rss,loaded_rss,connections" measured on PID.  With --ping,
@@ -124,6 +127,29 @@ def idle_rss(port, pid, count, ping):
             s.close()
 
 
+def hold_idle(port, count):
+    """Opens count connections, one PING each (so the server has accepted
+    and read from every one), prints "holding N", then sleeps until killed."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < count + 64:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 64), hard))
+    socks = [socket.create_connection(("127.0.0.1", port), timeout=10)
+             for _ in range(count)]
+    for s in socks:
+        s.sendall(b"*1\r\n$4\r\nPING\r\n")
+    for s in socks:
+        data = b""
+        while not data.endswith(b"\r\n"):
+            chunk = s.recv(64)
+            if not chunk:
+                raise SystemExit(f"server closed an idle connection (answer so far {data!r})")
+            data += chunk
+    print(f"holding {len(socks)}", flush=True)
+    while True:
+        time.sleep(3600)
+
+
 def time_start(pidfile, outfile, until, target, cmd, limit=300):
     """Starts cmd (stdout to outfile), times it until it is ready: a line of
     its stdout matching a regex (until == "line"), or +PONG to PING on a
@@ -201,6 +227,8 @@ def main(argv):
         gen_load(args[0], int(args[1]))
     elif cmd == "idle-rss":
         idle_rss(int(args[0]), int(args[1]), int(args[2]), "--ping" in args[3:])
+    elif cmd == "hold-idle":
+        hold_idle(int(args[0]), int(args[1]))
     elif cmd == "time-start":
         if len(args) < 6 or args[2] not in ("--line", "--ping") or args[4] != "--":
             raise SystemExit(__doc__)

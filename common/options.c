@@ -10,20 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *to, const char *prog, bool with_max_clients)
+static void usage(FILE *to, const char *prog, long max_clients_default)
 {
+    bool with_max_clients = max_clients_default > 0;
     fprintf(to,
             "usage: %s [-b ADDR] [-p PORT] [-d FILE] [--fsync always|everysec|no]%s [-v]\n"
             "  -b ADDR          address to listen on (default 127.0.0.1)\n"
             "  -p PORT          port (default 6380; 0 picks a free port)\n"
             "  -d FILE          store file (default kvstore.aof)\n"
             "  --fsync POLICY   when the store file is fsynced (default everysec)\n"
-            "%s"
+            "%s%.0ld%s"
             "  -v               log connections and FDState transitions to stderr\n"
             "  -h, --help       this help\n",
             prog, with_max_clients ? " [--max-clients N]" : "",
-            with_max_clients ? "  --max-clients N  most clients at once (default: as many as select() can watch)\n"
-                             : "");
+            with_max_clients ? "  --max-clients N  most clients at once (default " : "",
+            max_clients_default, with_max_clients ? ")\n" : "");
 }
 
 /* A whole-string decimal in [min, max], or -1 after a message. */
@@ -42,7 +43,7 @@ static int parse_number(const char *prog, const char *what, const char *text,
     return 0;
 }
 
-int options_parse(int argc, char **argv, ServerOptions *o, bool with_max_clients)
+int options_parse(int argc, char **argv, ServerOptions *o, long max_clients_default)
 {
     const char *prog = argv[0];
     *o = (ServerOptions){ "127.0.0.1", 6380, "kvstore.aof", STORE_FSYNC_EVERYSEC,
@@ -50,7 +51,7 @@ int options_parse(int argc, char **argv, ServerOptions *o, bool with_max_clients
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
-            usage(stdout, prog, with_max_clients);
+            usage(stdout, prog, max_clients_default);
             return OPTIONS_HELP;
         }
         if (strcmp(opt, "-v") == 0) {
@@ -59,15 +60,15 @@ int options_parse(int argc, char **argv, ServerOptions *o, bool with_max_clients
         }
         bool takes_value = strcmp(opt, "-b") == 0 || strcmp(opt, "-p") == 0 ||
                            strcmp(opt, "-d") == 0 || strcmp(opt, "--fsync") == 0 ||
-                           (with_max_clients && strcmp(opt, "--max-clients") == 0);
+                           (max_clients_default > 0 && strcmp(opt, "--max-clients") == 0);
         if (!takes_value) {
             fprintf(stderr, "%s: unknown option '%s'\n", prog, opt);
-            usage(stderr, prog, with_max_clients);
+            usage(stderr, prog, max_clients_default);
             return OPTIONS_USAGE;
         }
         if (i + 1 >= argc) {
             fprintf(stderr, "%s: option '%s' needs a value\n", prog, opt);
-            usage(stderr, prog, with_max_clients);
+            usage(stderr, prog, max_clients_default);
             return OPTIONS_USAGE;
         }
         const char *value = argv[++i];

@@ -5,7 +5,7 @@
  *   -p PORT              port (default 6380; 0 lets the kernel pick one)
  *   -d FILE              store file (default kvstore.aof)
  *   --fsync POLICY       always | everysec | no (default everysec)
- *   --max-clients N      select server only (default: what select() holds)
+ *   --max-clients N      the non-blocking servers only (default: the server's)
  *   -v                   log connections and FDState transitions to stderr
  *   -h, --help           usage
  */
@@ -32,7 +32,8 @@ enum {
     OPTIONS_USAGE       /* unknown or missing option (usage on stderr): exit 2 */
 };
 
-/* Parses argv into o.  with_max_clients: whether --max-clients exists. */
-int options_parse(int argc, char **argv, ServerOptions *o, bool with_max_clients);
+/* Parses argv into o.  max_clients_default: 0 if --max-clients does not
+ * exist, else the default the usage text shows. */
+int options_parse(int argc, char **argv, ServerOptions *o, long max_clients_default);
 
 #endif

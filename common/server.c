@@ -18,7 +18,8 @@
 static bool parse_command_line(int argc, char **argv, const ServerSetup *setup,
                                ServerOptions *opt, int *exit_status)
 {
-    switch (options_parse(argc, argv, opt, setup->with_max_clients)) {
+    switch (options_parse(argc, argv, opt,
+                          setup->with_max_clients ? setup->default_max_clients : 0)) {
     case OPTIONS_OK:        return true;
     case OPTIONS_HELP:      *exit_status = 0; return false;
     case OPTIONS_BAD_VALUE: *exit_status = 1; return false;

@@ -24,6 +24,7 @@ BUILD_ROOT="${BUILD_ROOT:-$ROOT/build/release}"
 SIGNAL_DEMO="${SIGNAL_DEMO:-$BIN_ROOT/signal_demo/signal_demo}"
 KV_BLOCKING="${KV_BLOCKING:-$BIN_ROOT/stages/blocking/kvserver-blocking}"
 KV_SELECT="${KV_SELECT:-$BIN_ROOT/stages/select/kvserver}"
+KV_EPOLL="${KV_EPOLL:-$BIN_ROOT/stages/epoll/kvserver-epoll}"
 CLIENT_PY="$ROOT/client.py"
 RESP="$ROOT/tests/helpers/resp.py"
 

@@ -456,6 +456,35 @@ check_max_clients() {
   eventually 5 exchange 'PING\r\n' '+PONG\r\n' --label "a new client once the others have left"
 }
 
+# check_emfile_no_spin: with 32 descriptors, most of 60 clients cannot be
+# given one.  They must be refused (or wait), the server must not spin on
+# accept() failing with EMFILE, and it must serve again once descriptors are
+# free.
+check_emfile_no_spin() {
+  limited_server "-n 32"
+  start_kv
+  # --allow-waiting: a server may also leave the extra clients waiting in
+  # the listen queue, as long as it does not spin.
+  CLIENT_LIMIT=60 start_client many --many 60 --min-served 10 --max-served 30 --timeout 3 \
+    --allow-waiting --hold
+  local before after hz
+  hz=$(getconf CLK_TCK)
+  before=$(cpu_ticks "$SERVER_PID")
+  # A measurement window, not a wait for a condition: how much CPU does the
+  # server use in one second while its descriptor table is full?
+  sleep 1
+  after=$(cpu_ticks "$SERVER_PID")
+  ((after - before <= hz / 5)) ||
+    fail "with every descriptor in use and nothing to do, the server used $(((after - before) * 1000 / hz)) ms of CPU in 1 s
+  hint: accept() failing with EMFILE leaves the client in the listen queue, so
+  select() says the socket is readable again at once: keep a spare descriptor
+  (close it, accept, refuse, reopen), or stop watching the listening socket
+  until a connection closes"
+  stop_pid "$CLIENT_PID"
+  eventually 5 exchange 'PING\r\n' '+PONG\r\n' --label "a new client once the 60 have left"
+  server_alive
+}
+
 # A client that never reads its replies (a pipeline of GETs of a 1 MiB value)
 # must neither make the server's memory grow without bound nor stall others.
 check_never_reading_client() {
