@@ -104,7 +104,7 @@ def sums(tests, key):
         for tag in t.get("tags", []):
             if key == "milestone" and tag.startswith("milestone:"):
                 name = tag.split(":", 1)[1]
-            elif key == "stage" and not tag.startswith("milestone:"):
+            elif key == "stage" and not tag.startswith("milestone:") and tag != "bonus":
                 name = tag
             else:
                 continue
@@ -151,6 +151,7 @@ def grade_one(grade_cmd, name, source, out_dir, extra_args, timeout):
             if row["make"] not in ("", 0):
                 row["status"] = f"graded, but make failed (exit status {row['make']})"
             row["total"], row["max"] = report["score"], report["max_score"]
+            row["bonus"] = extra.get("bonus_score", "")
             row.update({f"stage {k}": v for k, v in sums(report["tests"], "stage").items()})
             row.update({f"m {k}": v for k, v in sums(report["tests"], "milestone").items()})
         return finish(row, start)
@@ -177,7 +178,7 @@ def read_done(csv_path):
 
 def write_csv(csv_path, rows, stage_keys, milestone_ids):
     fields = (["name", "status", "make"] + [f"stage {s}" for s in stage_keys] +
-              [f"m {m}" for m in milestone_ids] + ["total", "max", "seconds"])
+              [f"m {m}" for m in milestone_ids] + ["total", "max", "bonus", "seconds"])
     tmp = csv_path + ".tmp"
     with open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
