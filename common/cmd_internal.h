@@ -1,0 +1,76 @@
+/*
+ * cmd_internal.h — what the command files share: argument access, the
+ * handler type, and the few reply helpers every family uses.  Only the
+ * cmd_*.c files and commands.c include it.
+ *
+ *     commands.c        the table, lookup, arity check, command_execute
+ *     cmd_strings.c     GET SET MGET MSET INCR... STRLEN APPEND
+ *     cmd_keys.c        DEL EXISTS DBSIZE KEYS FLUSHDB
+ *     cmd_connection.c  PING ECHO QUIT SELECT
+ *     cmd_server.c      CONFIG
+ */
+#ifndef CMD_INTERNAL_H
+#define CMD_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "commands.h"
+#include "reply.h"
+
+/* Redis quotes at most this many bytes of a client's argument in an error
+ * message ("unknown command '...'", "unknown subcommand '...'"). */
+#define ERR_QUOTE_MAX 128
+
+/* Room for a long long in decimal, with its sign and the NUL. */
+#define DECIMAL_BUF_LEN (PROTO_MAX_DECIMAL_LEN + 1)
+
+/* A handler: the arity is checked; appends exactly one reply; returns the
+ * CMD_* flags, or -1 when memory ran out. */
+typedef int (*CommandHandler)(const CommandContext *ctx, const Request *req,
+                              Buffer *out);
+
+#define HANDLER(name) \
+    int name(const CommandContext *ctx, const Request *req, Buffer *out)
+
+/* ---- arguments ---------------------------------------------------------- */
+
+static inline const char *arg(const Request *req, size_t i)
+{
+    return req->base + req->args[i].off;
+}
+
+static inline size_t arg_len(const Request *req, size_t i)
+{
+    return req->args[i].len;
+}
+
+/* Is argument i, case-insensitively, the word w? */
+bool arg_is(const Request *req, size_t i, const char *w);
+
+/* How much of argument i to quote in an error: at most max bytes. */
+int quoted_len(const Request *req, size_t i, size_t max);
+
+/* ---- replies ------------------------------------------------------------ */
+
+/* A store failure: its reason as the error, with no acknowledgment. */
+int reply_store_error(Buffer *out, const char *reason);
+
+/* +OK (or -1 on no memory), reporting a mutation. */
+int ok_mutated(Buffer *out);
+
+/* ---- the handlers, by family -------------------------------------------- */
+
+/* cmd_strings.c */
+HANDLER(cmd_get); HANDLER(cmd_set); HANDLER(cmd_mget); HANDLER(cmd_mset);
+HANDLER(cmd_incr); HANDLER(cmd_decr); HANDLER(cmd_incrby); HANDLER(cmd_decrby);
+HANDLER(cmd_strlen); HANDLER(cmd_append);
+/* cmd_keys.c */
+HANDLER(cmd_del); HANDLER(cmd_exists); HANDLER(cmd_dbsize); HANDLER(cmd_keys);
+HANDLER(cmd_flushdb);
+/* cmd_connection.c */
+HANDLER(cmd_ping); HANDLER(cmd_echo); HANDLER(cmd_quit); HANDLER(cmd_select);
+/* cmd_server.c */
+HANDLER(cmd_config);
+
+#endif
