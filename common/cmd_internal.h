@@ -4,10 +4,14 @@
  * cmd_*.c files and commands.c include it.
  *
  *     commands.c        the table, lookup, arity check, command_execute
- *     cmd_strings.c     GET SET MGET MSET INCR... STRLEN APPEND
- *     cmd_keys.c        DEL EXISTS DBSIZE KEYS FLUSHDB
- *     cmd_connection.c  PING ECHO QUIT SELECT
- *     cmd_server.c      CONFIG
+ *     cmd_strings.c     GET MGET MSET INCR DECR INCRBY DECRBY STRLEN APPEND
+ *     cmd_set.c         SET (all options) SETNX GETEX GETDEL
+ *     cmd_expire.c      EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL PERSIST
+ *     cmd_keys.c        DEL UNLINK EXISTS DBSIZE KEYS FLUSHDB TYPE RENAME
+ *     cmd_scan.c        SCAN
+ *     cmd_connection.c  PING ECHO QUIT SELECT HELLO CLIENT
+ *     cmd_server.c      CONFIG INFO TIME
+ *     cmd_command.c     COMMAND (COUNT, INFO, DOCS, LIST)
  */
 #ifndef CMD_INTERNAL_H
 #define CMD_INTERNAL_H
@@ -59,15 +63,34 @@ int reply_store_error(Buffer *out, const char *reason);
 /* +OK (or -1 on no memory), reporting a mutation. */
 int ok_mutated(Buffer *out);
 
+/* The protocol the connection speaks: 2, or 3 after HELLO 3. */
+static inline int req_proto(const Request *req)
+{
+    return req->session != NULL ? req->session->proto : SESSION_RESP2;
+}
+
+/* The nil reply in the connection's protocol: $-1 or _ (RESP3). */
+static inline int reply_nil(const Request *req, Buffer *out)
+{
+    return reply_null_proto(out, req_proto(req));
+}
+
 /* ---- the handlers, by family -------------------------------------------- */
 
 /* cmd_strings.c */
-HANDLER(cmd_get); HANDLER(cmd_set); HANDLER(cmd_mget); HANDLER(cmd_mset);
+HANDLER(cmd_get); HANDLER(cmd_mget); HANDLER(cmd_mset);
 HANDLER(cmd_incr); HANDLER(cmd_decr); HANDLER(cmd_incrby); HANDLER(cmd_decrby);
 HANDLER(cmd_strlen); HANDLER(cmd_append);
+/* cmd_set.c */
+HANDLER(cmd_set); HANDLER(cmd_setnx); HANDLER(cmd_getex); HANDLER(cmd_getdel);
+/* cmd_expire.c */
+HANDLER(cmd_expire); HANDLER(cmd_pexpire); HANDLER(cmd_expireat);
+HANDLER(cmd_pexpireat); HANDLER(cmd_ttl); HANDLER(cmd_pttl); HANDLER(cmd_persist);
 /* cmd_keys.c */
-HANDLER(cmd_del); HANDLER(cmd_exists); HANDLER(cmd_dbsize); HANDLER(cmd_keys);
-HANDLER(cmd_flushdb);
+HANDLER(cmd_del); HANDLER(cmd_unlink); HANDLER(cmd_exists); HANDLER(cmd_dbsize);
+HANDLER(cmd_keys); HANDLER(cmd_flushdb); HANDLER(cmd_type); HANDLER(cmd_rename);
+/* cmd_scan.c */
+HANDLER(cmd_scan);
 /* cmd_connection.c */
 HANDLER(cmd_ping); HANDLER(cmd_echo); HANDLER(cmd_quit); HANDLER(cmd_select);
 /* cmd_server.c */

@@ -1,9 +1,11 @@
 /*
- * cmd_keys.c — the keyspace commands: DEL, EXISTS, DBSIZE, KEYS, FLUSHDB.
+ * cmd_keys.c — the keyspace commands: DEL, UNLINK, EXISTS, DBSIZE, KEYS,
+ * FLUSHDB, TYPE, RENAME (SCAN is cmd_scan.c).
  */
 #include "cmd_internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "glob.h"
 
@@ -87,6 +89,48 @@ int cmd_flushdb(const CommandContext *ctx, const Request *req, Buffer *out)
         return reply_error(out, "syntax error");
     char err[STORE_ERR_LEN];
     if (store_clear(ctx->store, err, sizeof err) < 0)
+        return reply_store_error(out, err);
+    return ok_mutated(out);
+}
+
+/* UNLINK frees memory in a thread in Redis; here it is DEL. */
+HANDLER(cmd_unlink)
+{
+    return cmd_del(ctx, req, out);
+}
+
+/* Every value is a string: "string", or "none" for a missing key. */
+HANDLER(cmd_type)
+{
+    bool exists = store_exists(ctx->store, arg(req, 1), arg_len(req, 1));
+    return reply_simple(out, exists ? "string" : "none");
+}
+
+/* RENAME src dst: dst is overwritten; the value keeps its time to live. */
+HANDLER(cmd_rename)
+{
+    const void *val;
+    size_t vlen;
+    long long at;
+    Store *s = ctx->store;
+    if (!store_get_expiry(s, arg(req, 1), arg_len(req, 1), &at) ||
+        !store_get(s, arg(req, 1), arg_len(req, 1), &val, &vlen))
+        return reply_error(out, "no such key");
+    if (arg_len(req, 1) == arg_len(req, 2) &&
+        memcmp(arg(req, 1), arg(req, 2), arg_len(req, 1)) == 0)
+        return reply_simple(out, "OK");
+    /* The put may move the value's bytes: they are copied first. */
+    void *copy = malloc(vlen ? vlen : 1);
+    if (copy == NULL)
+        return -1;
+    memcpy(copy, val, vlen);
+    char err[STORE_ERR_LEN];
+    int rc = store_put_expiring(s, arg(req, 2), arg_len(req, 2), copy, vlen, at,
+                                err, sizeof err);
+    free(copy);
+    if (rc == 0)
+        rc = store_delete(s, arg(req, 1), arg_len(req, 1), err, sizeof err);
+    if (rc < 0)
         return reply_store_error(out, err);
     return ok_mutated(out);
 }

@@ -1,6 +1,9 @@
 /*
- * cmd_strings.c — the string commands: GET, SET, MGET, MSET, INCR, DECR,
- * INCRBY, DECRBY, STRLEN, APPEND.
+ * cmd_strings.c — the string commands: GET, MGET, MSET, INCR, DECR, INCRBY,
+ * DECRBY, STRLEN, APPEND (SET and its relatives are in cmd_set.c).
+ *
+ * INCR and APPEND change a value in place, as Redis does: the key keeps its
+ * time to live (a SET or MSET removes it).
  */
 #include "cmd_internal.h"
 
@@ -14,50 +17,8 @@ int cmd_get(const CommandContext *ctx, const Request *req, Buffer *out)
     const void *val;
     size_t vlen;
     if (!store_get(ctx->store, arg(req, 1), arg_len(req, 1), &val, &vlen))
-        return reply_null(out);
+        return reply_nil(req, out);
     return reply_bulk(out, val, vlen);
-}
-
-/* SET key value [NX|XX] [GET] [KEEPTTL] */
-int cmd_set(const CommandContext *ctx, const Request *req, Buffer *out)
-{
-    bool nx = false, xx = false, get = false;
-    for (size_t i = 3; i < req->argc; i++) {
-        if (arg_is(req, i, "nx") && !xx)
-            nx = true;
-        else if (arg_is(req, i, "xx") && !nx)
-            xx = true;
-        else if (arg_is(req, i, "get"))
-            get = true;
-        else if (!arg_is(req, i, "keepttl"))   /* no expiry: nothing to keep */
-            return reply_error(out, "syntax error");
-    }
-
-    const char *key = arg(req, 1);
-    size_t klen = arg_len(req, 1);
-    const void *old;
-    size_t old_len;
-    bool exists = store_get(ctx->store, key, klen, &old, &old_len);
-
-    /* With GET, the reply is the old value, whether or not the SET happens;
-     * it must be encoded now, since the store_put below frees it.  mark
-     * remembers where that reply starts, as an offset from cur (the buffer
-     * may move when it grows), in case the put fails after all. */
-    size_t mark = buffer_pending(out);
-    if (get && (exists ? reply_bulk(out, old, old_len) : reply_null(out)) < 0)
-        return -1;
-    if ((nx && exists) || (xx && !exists))
-        return get ? 0 : reply_null(out);
-
-    char err[STORE_ERR_LEN];
-    if (store_put(ctx->store, key, klen, arg(req, 2), arg_len(req, 2),
-                  err, sizeof err) < 0) {
-        buffer_truncate(out, mark);     /* withdraw the GET part */
-        return reply_store_error(out, err);
-    }
-    if (get)
-        return CMD_MUTATED;
-    return ok_mutated(out);
 }
 
 int cmd_mget(const CommandContext *ctx, const Request *req, Buffer *out)
@@ -65,7 +26,8 @@ int cmd_mget(const CommandContext *ctx, const Request *req, Buffer *out)
     if (reply_array(out, req->argc - 1) < 0)
         return -1;
     for (size_t i = 1; i < req->argc; i++)
-        if (cmd_get(ctx, &(Request){ 2, req->base, req->args + i - 1 }, out) < 0)
+        if (cmd_get(ctx, &(Request){ 2, req->base, req->args + i - 1,
+                                 req->session }, out) < 0)
             return -1;
     return 0;
 }
@@ -80,6 +42,16 @@ int cmd_mset(const CommandContext *ctx, const Request *req, Buffer *out)
                       arg_len(req, i + 1), err, sizeof err) < 0)
             return reply_store_error(out, err);
     return ok_mutated(out);
+}
+
+/* Replaces key's value, keeping its expiry (INCR, APPEND). */
+static int put_keeping_ttl(const CommandContext *ctx, const Request *req,
+                           const void *val, size_t vlen, char *err, size_t errlen)
+{
+    long long at = STORE_NO_EXPIRY;
+    store_get_expiry(ctx->store, arg(req, 1), arg_len(req, 1), &at);
+    return store_put_expiring(ctx->store, arg(req, 1), arg_len(req, 1), val, vlen,
+                              at, err, errlen);
 }
 
 /* INCR, DECR, INCRBY and DECRBY: add delta to the integer held at key. */
@@ -102,7 +74,7 @@ static int add_to_key(const CommandContext *ctx, const Request *req,
     char digits[DECIMAL_BUF_LEN];
     int n = snprintf(digits, sizeof digits, "%lld", value);
     char err[STORE_ERR_LEN];
-    if (store_put(ctx->store, key, klen, digits, (size_t)n, err, sizeof err) < 0)
+    if (put_keeping_ttl(ctx, req, digits, (size_t)n, err, sizeof err) < 0)
         return reply_store_error(out, err);
     return reply_integer(out, value) < 0 ? -1 : CMD_MUTATED;
 }
@@ -160,8 +132,7 @@ int cmd_append(const CommandContext *ctx, const Request *req, Buffer *out)
     memcpy(joined + old_len, arg(req, 2), add);
 
     char err[STORE_ERR_LEN];
-    int rc = store_put(ctx->store, arg(req, 1), arg_len(req, 1), joined,
-                       old_len + add, err, sizeof err);
+    int rc = put_keeping_ttl(ctx, req, joined, old_len + add, err, sizeof err);
     free(joined);
     if (rc < 0)
         return reply_store_error(out, err);
