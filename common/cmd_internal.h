@@ -9,7 +9,8 @@
  *     cmd_expire.c      EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL PERSIST
  *     cmd_keys.c        DEL UNLINK EXISTS DBSIZE KEYS FLUSHDB TYPE RENAME
  *     cmd_scan.c        SCAN
- *     cmd_connection.c  PING ECHO QUIT SELECT HELLO CLIENT
+ *     cmd_connection.c  PING ECHO QUIT SELECT HELLO AUTH
+ *     cmd_client.c      CLIENT (SETNAME GETNAME ID INFO LIST SETINFO HELP)
  *     cmd_server.c      CONFIG INFO TIME
  *     cmd_command.c     COMMAND (COUNT, INFO, DOCS, LIST)
  */
@@ -33,6 +34,23 @@
  * CMD_* flags, or -1 when memory ran out. */
 typedef int (*CommandHandler)(const CommandContext *ctx, const Request *req,
                               Buffer *out);
+
+/* One command: its name, arity, handler, and what COMMAND INFO / DOCS say
+ * about it. */
+typedef struct Command {
+    const char    *name;     /* lower case, as Redis names it in errors */
+    int            arity;    /* n: exactly n arguments (with the name);
+                                -n: at least n */
+    CommandHandler handler;
+    const char    *flags;    /* space-separated, e.g. "readonly fast" */
+    int            first_key, last_key, key_step;
+    const char    *acl;      /* space-separated, e.g. "@read @string @fast" */
+    const char    *group;    /* COMMAND DOCS's group */
+    const char    *summary;
+} Command;
+
+/* The table (commands.c), count entries. */
+const Command *command_table(size_t *count);
 
 #define HANDLER(name) \
     int name(const CommandContext *ctx, const Request *req, Buffer *out)
@@ -93,7 +111,18 @@ HANDLER(cmd_keys); HANDLER(cmd_flushdb); HANDLER(cmd_type); HANDLER(cmd_rename);
 HANDLER(cmd_scan);
 /* cmd_connection.c */
 HANDLER(cmd_ping); HANDLER(cmd_echo); HANDLER(cmd_quit); HANDLER(cmd_select);
+/* cmd_connection.c */
+HANDLER(cmd_hello); HANDLER(cmd_auth);
+/* cmd_client.c */
+HANDLER(cmd_client);
 /* cmd_server.c */
-HANDLER(cmd_config);
+HANDLER(cmd_config); HANDLER(cmd_info); HANDLER(cmd_time);
+/* cmd_command.c */
+HANDLER(cmd_command);
+
+/* CLIENT SETNAME's check and change, shared with HELLO SETNAME: argument i
+ * is the name.  0 with *refused set and the error replied for a bad name,
+ * 0 when set (nothing replied), -1 out of memory. */
+int client_set_name(const Request *req, size_t i, Buffer *out, bool *refused);
 
 #endif

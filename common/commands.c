@@ -13,12 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-typedef struct Command {
-    const char    *name;   /* lower case, as Redis names it in errors */
-    int            arity;  /* n: exactly n arguments (with the name);
-                              -n: at least n */
-    CommandHandler handler;
-} Command;
 
 /* ---- helpers shared by the handlers (cmd_internal.h) ------------------- */
 
@@ -45,43 +39,61 @@ int ok_mutated(Buffer *out)
 
 /* ---- the table --------------------------------------------------------- */
 
-/* The table, most frequent first: lookup is a short linear scan. */
+/* The table, most frequent first: lookup is a short linear scan.  The
+ * columns after the handler are what COMMAND INFO and COMMAND DOCS say:
+ * flags, first key, last key, key step, ACL categories, group, summary. */
+#define W  "write"
+#define WD "write denyoom"
 static const Command commands[] = {
-    { "get",     2,  cmd_get },
-    { "set",     -3, cmd_set },
-    { "ping",    -1, cmd_ping },
-    { "del",     -2, cmd_del },
-    { "exists",  -2, cmd_exists },
-    { "mget",    -2, cmd_mget },
-    { "mset",    -3, cmd_mset },
-    { "incr",    2,  cmd_incr },
-    { "decr",    2,  cmd_decr },
-    { "incrby",  3,  cmd_incrby },
-    { "decrby",  3,  cmd_decrby },
-    { "echo",    2,  cmd_echo },
-    { "dbsize",  1,  cmd_dbsize },
-    { "keys",    2,  cmd_keys },
-    { "flushdb", -1, cmd_flushdb },
-    { "strlen",  2,  cmd_strlen },
-    { "append",  3,  cmd_append },
-    { "select",  2,  cmd_select },
-    { "config",  -2, cmd_config },
-    { "setnx",   3,  cmd_setnx },
-    { "getex",   -2, cmd_getex },
-    { "getdel",  2,  cmd_getdel },
-    { "expire",  -3, cmd_expire },
-    { "pexpire", -3, cmd_pexpire },
-    { "expireat", -3, cmd_expireat },
-    { "pexpireat", -3, cmd_pexpireat },
-    { "ttl",     2,  cmd_ttl },
-    { "pttl",    2,  cmd_pttl },
-    { "persist", 2,  cmd_persist },
-    { "unlink",  -2, cmd_unlink },
-    { "type",    2,  cmd_type },
-    { "rename",  3,  cmd_rename },
-    { "scan",    -2, cmd_scan },
-    { "quit",    -1, cmd_quit },
+    { "get", 2, cmd_get, "readonly fast", 1, 1, 1, "@read @string @fast", "string", "Get the value of a key" },
+    { "set", -3, cmd_set, WD, 1, 1, 1, "@write @string @slow", "string", "Set the string value of a key" },
+    { "ping", -1, cmd_ping, "fast", 0, 0, 0, "@fast @connection", "connection", "Ping the server" },
+    { "del", -2, cmd_del, W, 1, -1, 1, "@keyspace @write @slow", "generic", "Delete a key" },
+    { "exists", -2, cmd_exists, "readonly fast", 1, -1, 1, "@keyspace @read @fast", "generic", "Determine if a key exists" },
+    { "mget", -2, cmd_mget, "readonly fast", 1, -1, 1, "@read @string @fast", "string", "Get the values of all the given keys" },
+    { "mset", -3, cmd_mset, WD, 1, -1, 2, "@write @string @slow", "string", "Set multiple keys to multiple values" },
+    { "incr", 2, cmd_incr, WD " fast", 1, 1, 1, "@write @string @fast", "string", "Increment the integer value of a key by one" },
+    { "decr", 2, cmd_decr, WD " fast", 1, 1, 1, "@write @string @fast", "string", "Decrement the integer value of a key by one" },
+    { "incrby", 3, cmd_incrby, WD " fast", 1, 1, 1, "@write @string @fast", "string", "Increment the integer value of a key by the given amount" },
+    { "decrby", 3, cmd_decrby, WD " fast", 1, 1, 1, "@write @string @fast", "string", "Decrement the integer value of a key by the given number" },
+    { "echo", 2, cmd_echo, "fast", 0, 0, 0, "@fast @connection", "connection", "Echo the given string" },
+    { "dbsize", 1, cmd_dbsize, "readonly fast", 0, 0, 0, "@keyspace @read @fast", "server", "Return the number of keys in the selected database" },
+    { "keys", 2, cmd_keys, "readonly", 0, 0, 0, "@keyspace @read @slow @dangerous", "generic", "Find all keys matching the given pattern" },
+    { "flushdb", -1, cmd_flushdb, W, 0, 0, 0, "@keyspace @write @slow @dangerous", "server", "Remove all keys from the current database" },
+    { "strlen", 2, cmd_strlen, "readonly fast", 1, 1, 1, "@read @string @fast", "string", "Get the length of the value stored in a key" },
+    { "append", 3, cmd_append, WD, 1, 1, 1, "@write @string @fast", "string", "Append a value to a key" },
+    { "select", 2, cmd_select, "loading stale fast", 0, 0, 0, "@fast @connection", "connection", "Change the selected database for the current connection" },
+    { "config", -2, cmd_config, "", 0, 0, 0, "@slow", "server", "A container for server configuration commands" },
+    { "setnx", 3, cmd_setnx, WD " fast", 1, 1, 1, "@write @string @fast", "string", "Set the value of a key, only if the key does not exist" },
+    { "getex", -2, cmd_getex, W " fast", 1, 1, 1, "@write @string @fast", "string", "Get the value of a key and optionally set its expiration" },
+    { "getdel", 2, cmd_getdel, W " fast", 1, 1, 1, "@write @string @fast", "string", "Get the value of a key and delete the key" },
+    { "expire", -3, cmd_expire, W " fast", 1, 1, 1, "@keyspace @write @fast", "generic", "Set a key's time to live in seconds" },
+    { "pexpire", -3, cmd_pexpire, W " fast", 1, 1, 1, "@keyspace @write @fast", "generic", "Set a key's time to live in milliseconds" },
+    { "expireat", -3, cmd_expireat, W " fast", 1, 1, 1, "@keyspace @write @fast", "generic", "Set the expiration for a key as a UNIX timestamp" },
+    { "pexpireat", -3, cmd_pexpireat, W " fast", 1, 1, 1, "@keyspace @write @fast", "generic", "Set the expiration for a key as a UNIX timestamp specified in milliseconds" },
+    { "ttl", 2, cmd_ttl, "readonly fast", 1, 1, 1, "@keyspace @read @fast", "generic", "Get the time to live for a key in seconds" },
+    { "pttl", 2, cmd_pttl, "readonly fast", 1, 1, 1, "@keyspace @read @fast", "generic", "Get the time to live for a key in milliseconds" },
+    { "persist", 2, cmd_persist, W " fast", 1, 1, 1, "@keyspace @write @fast", "generic", "Remove the expiration from a key" },
+    { "unlink", -2, cmd_unlink, W " fast", 1, -1, 1, "@keyspace @write @fast", "generic", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking." },
+    { "type", 2, cmd_type, "readonly fast", 1, 1, 1, "@keyspace @read @fast", "generic", "Determine the type stored at key" },
+    { "rename", 3, cmd_rename, W, 1, 2, 1, "@keyspace @write @slow", "generic", "Rename a key" },
+    { "scan", -2, cmd_scan, "readonly", 0, 0, 0, "@keyspace @read @slow", "generic", "Incrementally iterate the keys space" },
+    { "hello", -1, cmd_hello, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@fast @connection", "connection", "Handshake with Redis" },
+    { "auth", -2, cmd_auth, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@fast @connection", "connection", "Authenticate to the server" },
+    { "client", -2, cmd_client, "", 0, 0, 0, "@slow", "connection", "A container for client connection commands" },
+    { "info", -1, cmd_info, "loading stale", 0, 0, 0, "@slow @dangerous", "server", "Get information and statistics about the server" },
+    { "time", 1, cmd_time, "loading stale fast", 0, 0, 0, "@fast", "server", "Return the current server time" },
+    { "command", -1, cmd_command, "loading stale", 0, 0, 0, "@slow @connection", "server", "Get array of Redis command details" },
+    { "quit", -1, cmd_quit, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@fast @connection", "connection", "Close the connection" },
 };
+#undef W
+#undef WD
+
+const Command *command_table(size_t *count)
+{
+    *count = sizeof commands / sizeof commands[0];
+    return commands;
+}
 
 static const Command *lookup(const Request *req)
 {
@@ -123,6 +135,8 @@ int command_execute(const CommandContext *ctx, const Request *req, Buffer *out)
     const Command *cmd = lookup(req);
     if (cmd == NULL)
         return reply_unknown_command(req, out);
+    if (req->session != NULL)
+        req->session->last_cmd = cmd->name;     /* for CLIENT LIST */
     if (!arity_ok(cmd, req->argc))
         return reply_errorf(out, "wrong number of arguments for '%s' command",
                             cmd->name);

@@ -56,6 +56,9 @@ typedef struct CommandContext {
     Store     *store;
     StoreFsync fsync;        /* reported by CONFIG GET appendfsync */
     long       max_clients;  /* reported by CONFIG GET maxclients */
+    /* For INFO; may be left 0 / NULL (then reported as 0). */
+    long long  started_ms;   /* Unix ms the server started: uptime */
+    const unsigned long *requests;  /* the server's count of requests */
 } CommandContext;
 
 /* A parsed request: argc arguments, argument i being args[i].len bytes at

@@ -73,6 +73,12 @@ int reply_error(Buffer *out, const char *message)
     return append_line(out, ERR_PREFIX, ERR_PREFIX_LEN, message);
 }
 
+/* An error with its own code instead of ERR: "NOPROTO ...", "WRONGPASS ...". */
+int reply_error_code(Buffer *out, const char *line)
+{
+    return append_line(out, "-", RESP_TYPE_LEN, line);
+}
+
 int reply_errorf(Buffer *out, const char *fmt, ...)
 {
     va_list ap;

@@ -32,6 +32,7 @@
 
 int reply_simple(Buffer *out, const char *status);           /* +OK        */
 int reply_error(Buffer *out, const char *message);           /* -ERR message */
+int reply_error_code(Buffer *out, const char *line);         /* -NOPROTO ... */
 int reply_integer(Buffer *out, long long value);             /* :42        */
 int reply_bulk(Buffer *out, const void *bytes, size_t len);  /* $5 hello   */
 int reply_null(Buffer *out);                                 /* $-1        */

@@ -26,8 +26,8 @@ void session_init(Session *s, int fd, const char *peer)
     s->proto = SESSION_RESP2;
     s->fd = fd;
     s->peer = peer;
-    s->created_ms = s->last_ms = now_ms();
-    strcpy(s->last_cmd, "NULL");
+    s->created_ms = now_ms();
+    s->last_cmd = "NULL";
     s->prev = last;
     if (last != NULL)
         last->next = s;

@@ -28,8 +28,7 @@ typedef struct Session {
     char              *lib_name;   /* CLIENT SETINFO LIB-NAME; NULL: none */
     char              *lib_ver;    /* CLIENT SETINFO LIB-VER; NULL: none */
     long long          created_ms; /* Unix ms, for CLIENT LIST's age */
-    long long          last_ms;    /* last command, for idle */
-    char               last_cmd[24]; /* its name, lower case, cut short */
+    const char        *last_cmd;   /* name of the last command (static) */
     struct Session    *prev, *next;  /* the registry */
 } Session;
 
