@@ -66,16 +66,6 @@ size_of() { stat -c %s "$1"; }
   assert_output --regexp 'after 1000000 puts .* [0-9]+ after deleting all'
 }
 
-@test "store: SCAN returns every key at least once, also while the table grows, shrinks and rehashes" {
-  run timeout 20 "$STORE_TEST" scan "$F"
-  expect_success "scan (the reverse-binary cursor of hashtable_scan.c)"
-}
-
-@test "store: expiry: lazy, EXPIRE/PERSIST records, replay and rewrite keep absolute times, active expiry" {
-  run timeout 20 "$STORE_TEST" ttl "$F"
-  expect_success "time to live (store_expire.c)"
-}
-
 # ------------------------------------------------------------------ disk
 
 @test "store: binary keys and values (NUL, CR, LF) survive close and open" {
@@ -310,8 +300,6 @@ skip_if_sanitized() {
   rm -f "$F"; under_valgrind "write errors" write-error "$F"
   rm -f "$F"; under_valgrind "locking" lock "$F"
   rm -f "$F"; under_valgrind "fsync always" fsync always "$F"
-  rm -f "$F"; under_valgrind "expiry" ttl "$F"
-  rm -f "$F"; under_valgrind "scan" scan "$F"
 }
 
 # bats test_tags=valgrind
