@@ -56,8 +56,10 @@ static const char PERSIST_NAME[] = "PERSIST";
 int aof_encode_set(Buffer *out, const void *key, size_t klen,
                    const void *val, size_t vlen, int64_t expire_at)
 {
-    char ms[MS_DIGITS];
-    int n = snprintf(ms, sizeof ms, "%" PRId64, expire_at);
+    char ms[MS_DIGITS];                 /* argv[4] only read when argc is 5 */
+    int n = 0;
+    if (expire_at != HT_NO_EXPIRY)     /* the common case stays cheap */
+        n = snprintf(ms, sizeof ms, "%" PRId64, expire_at);
     const char *argv[] = { SET_NAME, key, val, PXAT_NAME, ms };
     size_t lens[] = { NAME_LEN(SET_NAME), klen, vlen, NAME_LEN(PXAT_NAME),
                       (size_t)n };
