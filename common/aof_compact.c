@@ -119,6 +119,8 @@ typedef struct SnapshotWriter {
     int    fd;
     Buffer out;
     off_t  size;
+    size_t records;                     /* keys written */
+    int64_t now;                        /* keys expired by then are left out */
     int    error;                       /* errno of the failure */
 } SnapshotWriter;
 
@@ -136,14 +138,18 @@ static int flush_snapshot(SnapshotWriter *w)
     return 0;
 }
 
-static int snapshot_key(void *ctx, const void *key, size_t klen,
-                        const void *val, size_t vlen)
+/* One SET per live key, with its absolute expiry if it has one. */
+static int snapshot_key(void *ctx, const HashItem *it)
 {
     SnapshotWriter *w = ctx;
-    if (aof_encode_set(&w->out, key, klen, val, vlen) < 0) {
+    if (it->expire_at != HT_NO_EXPIRY && it->expire_at <= w->now)
+        return 0;
+    if (aof_encode_set(&w->out, it->key, it->klen, it->val, it->vlen,
+                       it->expire_at) < 0) {
         w->error = ENOMEM;
         return -1;
     }
+    w->records++;
     return buffer_pending(&w->out) >= SNAPSHOT_FLUSH ? flush_snapshot(w) : 0;
 }
 
@@ -176,14 +182,14 @@ static int fill_snapshot(const Store *s, SnapshotWriter *w, const char **what)
  * process must be able to take it in between.
  */
 static int write_snapshot(const Store *s, const char *tmp, off_t *size,
-                          char *err, size_t errlen)
+                          size_t *records, char *err, size_t errlen)
 {
     int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) {
         store_set_err(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
         return -1;
     }
-    SnapshotWriter w = { fd, BUFFER_EMPTY, 0, 0 };
+    SnapshotWriter w = { fd, BUFFER_EMPTY, 0, 0, store_now_ms(), 0 };
     const char *what;
     int rc = store_lock_file(fd, tmp, err, errlen);
     if (rc == 0 && (rc = fill_snapshot(s, &w, &what)) < 0)
@@ -192,6 +198,7 @@ static int write_snapshot(const Store *s, const char *tmp, off_t *size,
     buffer_free(&w.out);
     if (rc == 0) {
         *size = w.size;
+        *records = w.records;
         return fd;
     }
     close(fd);
@@ -227,7 +234,7 @@ static int fsync_directory(const char *path, char *err, size_t errlen)
 
 /* The new file is the store now: the old one (no longer named) is closed,
  * which also drops our lock on it; the new one was locked before rename. */
-static void switch_to(Store *s, int fd, off_t size)
+static void switch_to(Store *s, int fd, off_t size, size_t records)
 {
     struct stat st;
     close(s->fd);
@@ -237,7 +244,7 @@ static void switch_to(Store *s, int fd, off_t size)
         s->ino = st.st_ino;
     }
     s->file_size = size;
-    s->records = ht_count(&s->table);
+    s->records = records;
     /* The snapshot holds every key as it is in memory, queued changes
      * included, and it was fsynced. */
     buffer_consume(&s->queued, buffer_pending(&s->queued));
@@ -255,7 +262,8 @@ int store_compact(Store *s, char *err, size_t errlen)
         return -1;
     }
     off_t size;
-    int fd = write_snapshot(s, tmp, &size, err, errlen);
+    size_t records;
+    int fd = write_snapshot(s, tmp, &size, &records, err, errlen);
     if (fd < 0) {
         free(tmp);
         return -1;
@@ -272,7 +280,7 @@ int store_compact(Store *s, char *err, size_t errlen)
         return -1;
     }
     free(tmp);
-    switch_to(s, fd, size);
+    switch_to(s, fd, size, records);
     return fsync_directory(s->path, err, errlen);
 }
 

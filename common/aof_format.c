@@ -8,6 +8,11 @@
  *     *2\r\n$3\r\nDEL\r\n$<klen>\r\n<key>\r\n
  *     *1\r\n$7\r\nFLUSHDB\r\n
  *
+ * and, for keys with a time to live, always as an absolute time (Unix ms),
+ * so that replaying later neither revives nor extends anything:
+ *
+ *     SET <key> <value> PXAT <ms>     PEXPIREAT <key> <ms>     PERSIST <key>
+ *
  * so the protocol parser (protocol.c) reads the file as it reads the
  * wire.  This file writes records, applies parsed ones to the table, and
  * tells a record cut short by a crash from a damaged one.
@@ -15,6 +20,9 @@
 #include "store_internal.h"
 #include "reply.h"
 
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -27,22 +35,52 @@
 static const char SET_NAME[] = "SET";
 static const char DEL_NAME[] = "DEL";
 static const char FLUSHDB_NAME[] = "FLUSHDB";
+static const char PXAT_NAME[] = "PXAT";
+static const char PEXPIREAT_NAME[] = "PEXPIREAT";
+static const char PERSIST_NAME[] = "PERSIST";
 #define NAME_LEN(name) (sizeof name - 1)
 
 /* Arguments of each record, its name included. */
 #define SET_ARGC      3                 /* SET key value */
 #define DEL_MIN_ARGC  2                 /* DEL key [key ...] */
 #define FLUSHDB_ARGC  1
+#define SET_PXAT_ARGC 5                 /* SET key value PXAT ms */
+#define PEXPIREAT_ARGC 3
+#define PERSIST_ARGC  2
+#define MS_DIGITS     24                /* an int64 in decimal, and the NUL */
 
 #define COUNT(array) (sizeof array / sizeof array[0])
 
 /* ---- writing records ----------------------------------------------------- */
 
 int aof_encode_set(Buffer *out, const void *key, size_t klen,
-                   const void *val, size_t vlen)
+                   const void *val, size_t vlen, int64_t expire_at)
 {
-    const char *argv[] = { SET_NAME, key, val };
-    size_t lens[] = { NAME_LEN(SET_NAME), klen, vlen };
+    char ms[MS_DIGITS];                 /* argv[4] only read when argc is 5 */
+    int n = 0;
+    if (expire_at != HT_NO_EXPIRY)     /* the common case stays cheap */
+        n = snprintf(ms, sizeof ms, "%" PRId64, expire_at);
+    const char *argv[] = { SET_NAME, key, val, PXAT_NAME, ms };
+    size_t lens[] = { NAME_LEN(SET_NAME), klen, vlen, NAME_LEN(PXAT_NAME),
+                      (size_t)n };
+    size_t argc = expire_at == HT_NO_EXPIRY ? SET_ARGC : SET_PXAT_ARGC;
+    return encode_command(out, argc, argv, lens);
+}
+
+int aof_encode_pexpireat(Buffer *out, const void *key, size_t klen,
+                         int64_t expire_at)
+{
+    char ms[MS_DIGITS];
+    int n = snprintf(ms, sizeof ms, "%" PRId64, expire_at);
+    const char *argv[] = { PEXPIREAT_NAME, key, ms };
+    size_t lens[] = { NAME_LEN(PEXPIREAT_NAME), klen, (size_t)n };
+    return encode_command(out, COUNT(argv), argv, lens);
+}
+
+int aof_encode_persist(Buffer *out, const void *key, size_t klen)
+{
+    const char *argv[] = { PERSIST_NAME, key };
+    size_t lens[] = { NAME_LEN(PERSIST_NAME), klen };
     return encode_command(out, COUNT(argv), argv, lens);
 }
 
@@ -103,14 +141,69 @@ static int bad_command(const RequestParser *p, const char *base,
     char shown[NAME_SHOWN + 1];
     printable(shown, sizeof shown, base + name->off, name->len);
     bool known = ARG_IS(base, name, SET_NAME) || ARG_IS(base, name, DEL_NAME) ||
-                 ARG_IS(base, name, FLUSHDB_NAME);
+                 ARG_IS(base, name, FLUSHDB_NAME) ||
+                 ARG_IS(base, name, PEXPIREAT_NAME) || ARG_IS(base, name, PERSIST_NAME);
     store_set_err(why, whylen, known ? "wrong number of arguments for '%s'"
                                      : "unknown command '%s'", shown);
     return -1;
 }
 
+/* A record's time argument: a decimal int64.  0, or -1 with why set. */
+static int parse_ms(const char *base, const ArgSpan *a, int64_t *ms,
+                    char *why, size_t whylen)
+{
+    long long v;
+    if (!parse_decimal(base + a->off, a->len, &v) || v < 0) {
+        store_set_err(why, whylen, "bad expiry time");
+        return -1;
+    }
+    *ms = v;
+    return 0;
+}
+
+static int out_of_memory(char *why, size_t whylen)
+{
+    store_set_err(why, whylen, "out of memory");
+    return -1;
+}
+
+/* SET key value [PXAT ms]: a time already past drops the key. */
+static int apply_set(HashTable *table, const RequestParser *p, const char *base,
+                     int64_t now, char *why, size_t whylen)
+{
+    const ArgSpan *a = p->args;
+    int64_t when = HT_NO_EXPIRY;
+    if (p->argc == SET_PXAT_ARGC &&
+        (!ARG_IS(base, &a[3], PXAT_NAME) || parse_ms(base, &a[4], &when, why, whylen) < 0))
+        return bad_command(p, base, why, whylen);
+    if (when != HT_NO_EXPIRY && when <= now) {
+        ht_delete(table, base + a[1].off, a[1].len);
+        return 0;
+    }
+    if (ht_set(table, base + a[1].off, a[1].len, base + a[2].off, a[2].len, when) < 0)
+        return out_of_memory(why, whylen);
+    return 0;
+}
+
+/* PEXPIREAT key ms, PERSIST key. */
+static int apply_expiry(HashTable *table, const RequestParser *p, const char *base,
+                        int64_t now, char *why, size_t whylen)
+{
+    const ArgSpan *a = p->args;
+    int64_t when = HT_NO_EXPIRY;
+    if (p->argc == PEXPIREAT_ARGC && parse_ms(base, &a[2], &when, why, whylen) < 0)
+        return -1;
+    if (when != HT_NO_EXPIRY && when <= now) {
+        ht_delete(table, base + a[1].off, a[1].len);
+        return 0;
+    }
+    if (ht_set_expiry(table, base + a[1].off, a[1].len, when) < 0)
+        return out_of_memory(why, whylen);
+    return 0;
+}
+
 int aof_apply_record(HashTable *table, const RequestParser *p, const char *base,
-                     char *why, size_t whylen)
+                     int64_t now, char *why, size_t whylen)
 {
     if (p->argc == 0) {
         store_set_err(why, whylen, "empty request");
@@ -119,13 +212,13 @@ int aof_apply_record(HashTable *table, const RequestParser *p, const char *base,
     if (check_terminators(p, base, why, whylen) < 0)
         return -1;
     const ArgSpan *a = p->args;
-    if (ARG_IS(base, &a[0], SET_NAME) && p->argc == SET_ARGC) {
-        if (ht_set(table, base + a[1].off, a[1].len,
-                   base + a[2].off, a[2].len) < 0) {
-            store_set_err(why, whylen, "out of memory");
-            return -1;
-        }
-    } else if (ARG_IS(base, &a[0], DEL_NAME) && p->argc >= DEL_MIN_ARGC) {
+    if (ARG_IS(base, &a[0], SET_NAME) &&
+        (p->argc == SET_ARGC || p->argc == SET_PXAT_ARGC))
+        return apply_set(table, p, base, now, why, whylen);
+    if ((ARG_IS(base, &a[0], PEXPIREAT_NAME) && p->argc == PEXPIREAT_ARGC) ||
+        (ARG_IS(base, &a[0], PERSIST_NAME) && p->argc == PERSIST_ARGC))
+        return apply_expiry(table, p, base, now, why, whylen);
+    if (ARG_IS(base, &a[0], DEL_NAME) && p->argc >= DEL_MIN_ARGC) {
         for (size_t i = 1; i < p->argc; i++)
             ht_delete(table, base + a[i].off, a[i].len);
     } else if (ARG_IS(base, &a[0], FLUSHDB_NAME) && p->argc == FLUSHDB_ARGC) {

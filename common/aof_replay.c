@@ -29,6 +29,7 @@ typedef struct Replay {
     RequestParser parser;
     off_t         offset;               /* file offset of in's first pending byte */
     bool          at_end;               /* the whole file is in `in` */
+    int64_t       now;                  /* keys expired before this are dropped */
 } Replay;
 
 /* ---- one record ---------------------------------------------------------- */
@@ -58,7 +59,8 @@ static ParseResult next_record(Replay *r, char *why, size_t whylen)
     if (res == PARSE_ERROR)
         store_set_err(why, whylen, "%s", r->parser.error);
     else if (res == PARSE_REQUEST &&
-             aof_apply_record(&r->s->table, &r->parser, start, why, whylen) < 0)
+             aof_apply_record(&r->s->table, &r->parser, start, r->now,
+                              why, whylen) < 0)
         res = PARSE_ERROR;
     return res;
 }
@@ -139,7 +141,8 @@ static int replay_step(Replay *r, char *err, size_t errlen)
 
 int aof_replay(Store *s, char *err, size_t errlen)
 {
-    Replay r = { .s = s, .in = BUFFER_EMPTY, .offset = 0, .at_end = false };
+    Replay r = { .s = s, .in = BUFFER_EMPTY, .offset = 0, .at_end = false,
+                 .now = store_now_ms() };
     parser_init(&r.parser);
     int rc;
     while ((rc = replay_step(&r, err, errlen)) > 0)

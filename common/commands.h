@@ -6,10 +6,21 @@
  * Commands (names are case-insensitive), replies as Redis 7.0 sends them:
  *   PING [msg]             +PONG, or msg as a bulk string
  *   ECHO msg               msg
- *   SET key value [NX|XX] [GET] [KEEPTTL]
+ *   SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]
  *                          +OK ($-1 when NX/XX prevented it; with GET, the
- *                          old value or $-1).  No expiry: EX, PX and any
- *                          other option are a syntax error.
+ *                          old value or $-1)
+ *   SETNX key value        :1 set, :0 it existed
+ *   GETEX key [EX|PX|EXAT|PXAT t|PERSIST], GETDEL key
+ *                          the value (and its expiry changed / key removed)
+ *   EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT key t [NX|XX|GT|LT]
+ *                          :1 set (a time past deletes the key), :0 not
+ *   TTL / PTTL key         :seconds / ms left, -1 no expiry, -2 no key
+ *   PERSIST key            :1 expiry removed, :0 none
+ *   TYPE key               +string or +none
+ *   RENAME key newkey      +OK (value and expiry move), -ERR no such key
+ *   UNLINK key [key ...]   as DEL
+ *   SCAN cursor [MATCH p] [COUNT n] [TYPE t]
+ *                          [next cursor, [keys]] (see cmd_scan.c)
  *   GET key                the value, or $-1
  *   DEL key [key ...]      :number of keys removed
  *   EXISTS key [key ...]   :number of arguments that exist (repeats count)
@@ -37,6 +48,7 @@
 #include <stddef.h>
 #include "buffer.h"
 #include "protocol.h"
+#include "session.h"
 #include "store.h"
 
 /* What commands may look at besides the request. */
@@ -44,14 +56,19 @@ typedef struct CommandContext {
     Store     *store;
     StoreFsync fsync;        /* reported by CONFIG GET appendfsync */
     long       max_clients;  /* reported by CONFIG GET maxclients */
+    /* For INFO; may be left 0 / NULL (then reported as 0). */
+    long long  started_ms;   /* Unix ms the server started: uptime */
+    const unsigned long *requests;  /* the server's count of requests */
 } CommandContext;
 
 /* A parsed request: argc arguments, argument i being args[i].len bytes at
- * base + args[i].off (see RequestParser). */
+ * base + args[i].off (see RequestParser), and the connection's session
+ * (protocol version, name: HELLO, CLIENT), NULL for none (RESP2). */
 typedef struct Request {
     size_t         argc;
     const char    *base;
     const ArgSpan *args;
+    Session       *session;
 } Request;
 
 /* Flags returned by command_execute. */

@@ -22,6 +22,7 @@ FDState *fdstate_new(int fd, const char *peer)
     st->out = BUFFER_EMPTY;
     parser_init(&st->parser);
     snprintf(st->peer, sizeof st->peer, "%s", peer ? peer : "?");
+    session_init(&st->session, fd, st->peer);
     return st;
 }
 
@@ -32,6 +33,7 @@ void fdstate_free(FDState *st)
     buffer_free(&st->in);
     buffer_free(&st->out);
     parser_free(&st->parser);
+    session_free(&st->session);
     free(st);
 }
 

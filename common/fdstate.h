@@ -50,6 +50,7 @@
 #include <sys/types.h>
 #include "buffer.h"
 #include "protocol.h"
+#include "session.h"
 
 typedef enum FDStatus {
     FD_READ,    /* waiting for (the rest of) a request */
@@ -77,6 +78,8 @@ typedef struct FDState {
                                yet written to the store file: hold the
                                replies until store_sync() succeeds */
     char          peer[64]; /* "address:port" of the client, for logs */
+    Session       session;  /* what commands know of the connection:
+                               protocol version, name, id (session.h) */
 } FDState;
 
 /* Read at least this much at a time (both servers). */

@@ -9,19 +9,10 @@
  *   - a key is stored once, in whichever array holds it.
  */
 #include "hashtable.h"
+#include "hashtable_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* The entry: one allocation per key, key bytes then value bytes inline.
- * The hash is not cached in the entry: it would cost 8 bytes per key, and
- * recomputing SipHash over a short key while rehashing is cheap. */
-struct HashEntry {
-    HashEntry *next;            /* chain of the bucket */
-    uint32_t   klen;
-    uint32_t   vlen;
-    unsigned char bytes[];      /* klen key bytes, then vlen value bytes */
-};
 
 #define MIN_BUCKETS 4
 /* Buckets moved per mutation while rehashing.  Each step also gives up
@@ -33,11 +24,6 @@ struct HashEntry {
  * from the growth point (one key per bucket) that a table hovering around
  * one size does not grow and shrink again and again. */
 #define SHRINK_RATIO 8
-
-static const unsigned char *entry_value(const HashEntry *e)
-{
-    return e->bytes + e->klen;
-}
 
 static uint64_t hash_key(const HashTable *ht, const void *key, size_t klen)
 {
@@ -70,12 +56,13 @@ size_t ht_buckets(const HashTable *ht)
     return ht->old.size + ht->new.size;
 }
 
-static void free_buckets(HashBuckets *b)
+static void free_buckets(HashTable *ht, HashBuckets *b)
 {
     for (size_t i = 0; i < b->size; i++) {
         HashEntry *e = b->slots[i];
         while (e != NULL) {
             HashEntry *next = e->next;
+            ht->expiring -= entry_has_expiry(e);
             free(e);
             e = next;
         }
@@ -86,8 +73,8 @@ static void free_buckets(HashBuckets *b)
 
 void ht_clear(HashTable *ht)
 {
-    free_buckets(&ht->old);
-    free_buckets(&ht->new);
+    free_buckets(ht, &ht->old);
+    free_buckets(ht, &ht->new);
     ht->rehash_next = 0;
 }
 
@@ -110,7 +97,7 @@ static void move_bucket(HashTable *ht, size_t i)
     HashEntry *e = ht->old.slots[i];
     while (e != NULL) {
         HashEntry *next = e->next;
-        size_t j = slot_of(&ht->new, hash_key(ht, e->bytes, e->klen));
+        size_t j = slot_of(&ht->new, hash_key(ht, entry_key(e), entry_klen(e)));
         e->next = ht->new.slots[j];
         ht->new.slots[j] = e;
         ht->old.used--;
@@ -129,7 +116,6 @@ static void finish_rehash(HashTable *ht)
     ht->rehash_next = 0;
 }
 
-static void maybe_resize(HashTable *ht);
 
 void ht_rehash_some(HashTable *ht, size_t n)
 {
@@ -148,7 +134,7 @@ void ht_rehash_some(HashTable *ht, size_t n)
     }
     if (ht->old.used == 0) {
         finish_rehash(ht);
-        maybe_resize(ht);       /* the count may have moved on meanwhile */
+        ht_maybe_resize(ht);       /* the count may have moved on meanwhile */
     }
 }
 
@@ -176,7 +162,7 @@ static void start_rehash(HashTable *ht, size_t size)
 }
 
 /* Grows past one key per bucket, shrinks below one per SHRINK_RATIO. */
-static void maybe_resize(HashTable *ht)
+void ht_maybe_resize(HashTable *ht)
 {
     if (ht_rehashing(ht))
         return;                 /* one move at a time */
@@ -199,8 +185,8 @@ static HashEntry **find_link_in(const HashBuckets *b, uint64_t hash,
         return NULL;
     HashEntry **link = &b->slots[slot_of(b, hash)];
     for (; *link != NULL; link = &(*link)->next) {
-        const HashEntry *e = *link;
-        if (e->klen == klen && memcmp(e->bytes, key, klen) == 0)
+        HashEntry *e = *link;
+        if (entry_klen(e) == klen && memcmp(entry_key(e), key, klen) == 0)
             return link;
     }
     return NULL;
@@ -215,65 +201,75 @@ static HashEntry **find_link(const HashTable *ht, const void *key, size_t klen)
     return link;
 }
 
-bool ht_get(const HashTable *ht, const void *key, size_t klen,
-            const void **val, size_t *vlen)
+bool ht_get(const HashTable *ht, const void *key, size_t klen, HashItem *item)
 {
     HashEntry **link = find_link(ht, key, klen);
     if (link == NULL)
         return false;
-    *val = entry_value(*link);
-    *vlen = (*link)->vlen;
+    *item = entry_item(*link);
     return true;
 }
 
 /* ---- mutations --------------------------------------------------------- */
 
-static HashEntry *new_entry(const void *key, size_t klen,
-                            const void *val, size_t vlen)
+static HashEntry *new_entry(const void *key, size_t klen, const void *val,
+                            size_t vlen, int64_t expire_at)
 {
-    HashEntry *e = malloc(sizeof *e + klen + vlen);
+    size_t prefix = expire_at == HT_NO_EXPIRY ? 0 : EXPIRY_LEN;
+    HashEntry *e = malloc(sizeof *e + prefix + klen + vlen);
     if (e == NULL)
         return NULL;
     e->next = NULL;
-    e->klen = (uint32_t)klen;
+    e->klen = (uint32_t)klen | (prefix ? HAS_EXPIRY : 0);
     e->vlen = (uint32_t)vlen;
+    if (prefix)
+        memcpy(e->bytes, &expire_at, EXPIRY_LEN);
     /* memcpy with a NULL pointer is undefined even for 0 bytes. */
     if (klen > 0)
-        memcpy(e->bytes, key, klen);
+        memcpy(e->bytes + prefix, key, klen);
     if (vlen > 0)
-        memcpy(e->bytes + klen, val, vlen);
+        memcpy(e->bytes + prefix + klen, val, vlen);
     return e;
 }
 
-/* Replaces the value of *link's entry.  A value of another size needs a
- * block of another size: realloc may move the entry, so the link that
- * pointed at it is updated (the entry's own next field moves with it). */
-static int replace_value(HashEntry **link, const void *val, size_t vlen)
+/* Replaces *link's entry by one with the same key and this value and
+ * expiry.  Same block size (the common case, an overwrite by a value of
+ * the same length): in place.  Otherwise a new block, linked where the
+ * old one was (its next field copied), so a failure changes nothing. */
+static int replace_entry(HashTable *ht, HashEntry **link, const void *val,
+                         size_t vlen, int64_t expire_at)
 {
     HashEntry *e = *link;
-    if (e->vlen != vlen) {
-        e = realloc(e, sizeof *e + e->klen + vlen);
-        if (e == NULL)
-            return -1;          /* the old block is still valid and linked */
-        *link = e;
-        e->vlen = (uint32_t)vlen;
+    bool had = entry_has_expiry(e), has = expire_at != HT_NO_EXPIRY;
+    if (e->vlen == vlen && had == has) {
+        if (has)
+            memcpy(e->bytes, &expire_at, EXPIRY_LEN);
+        unsigned char *dst = e->bytes + entry_prefix(e) + entry_klen(e);
+        if (vlen > 0 && dst != val)     /* ht_set_expiry passes the value itself */
+            memcpy(dst, val, vlen);
+        return 0;
     }
-    if (vlen > 0)
-        memcpy(e->bytes + e->klen, val, vlen);
+    HashEntry *copy = new_entry(entry_key(e), entry_klen(e), val, vlen, expire_at);
+    if (copy == NULL)
+        return -1;              /* the old block is still valid and linked */
+    copy->next = e->next;
+    *link = copy;
+    free(e);
+    ht->expiring += (size_t)has - (size_t)had;
     return 0;
 }
 
 int ht_set(HashTable *ht, const void *key, size_t klen,
-           const void *val, size_t vlen)
+           const void *val, size_t vlen, int64_t expire_at)
 {
     ht_rehash_some(ht, REHASH_BUCKETS_PER_OP);
     HashEntry **link = find_link(ht, key, klen);
     if (link != NULL)
-        return replace_value(link, val, vlen) < 0 ? -1 : 1;
+        return replace_entry(ht, link, val, vlen, expire_at) < 0 ? -1 : 1;
 
     if (ht->old.size == 0 && alloc_buckets(&ht->old, MIN_BUCKETS) < 0)
         return -1;
-    HashEntry *e = new_entry(key, klen, val, vlen);
+    HashEntry *e = new_entry(key, klen, val, vlen, expire_at);
     if (e == NULL)
         return -1;
     /* While rehashing, new keys go straight to the new array. */
@@ -282,8 +278,18 @@ int ht_set(HashTable *ht, const void *key, size_t klen,
     e->next = b->slots[i];
     b->slots[i] = e;
     b->used++;
-    maybe_resize(ht);
+    ht->expiring += entry_has_expiry(e);
+    ht_maybe_resize(ht);
     return 0;
+}
+
+int ht_set_expiry(HashTable *ht, const void *key, size_t klen, int64_t expire_at)
+{
+    HashEntry **link = find_link(ht, key, klen);
+    if (link == NULL)
+        return 0;
+    HashEntry *e = *link;
+    return replace_entry(ht, link, entry_value(e), e->vlen, expire_at) < 0 ? -1 : 1;
 }
 
 bool ht_delete(HashTable *ht, const void *key, size_t klen)
@@ -300,9 +306,10 @@ bool ht_delete(HashTable *ht, const void *key, size_t klen)
         return false;
     HashEntry *e = *link;
     *link = e->next;
+    ht->expiring -= entry_has_expiry(e);
     free(e);
     b->used--;
-    maybe_resize(ht);
+    ht_maybe_resize(ht);
     return true;
 }
 
@@ -312,7 +319,8 @@ static int foreach_in(const HashBuckets *b, HashVisitor visit, void *ctx)
 {
     for (size_t i = 0; i < b->size; i++) {
         for (const HashEntry *e = b->slots[i]; e != NULL; e = e->next) {
-            int rc = visit(ctx, e->bytes, e->klen, entry_value(e), e->vlen);
+            HashItem item = entry_item(e);
+            int rc = visit(ctx, &item);
             if (rc != 0)
                 return rc;
         }
@@ -325,3 +333,4 @@ int ht_foreach(const HashTable *ht, HashVisitor visit, void *ctx)
     int rc = foreach_in(&ht->old, visit, ctx);
     return rc != 0 ? rc : foreach_in(&ht->new, visit, ctx);
 }
+

@@ -14,8 +14,20 @@
  * the server for tens of milliseconds.  While the move is in progress a
  * key is in either array, so lookups search both.
  *
- * Lengths are stored as 32-bit numbers: callers must refuse longer keys and
- * values (the store's limits are far below 4 GiB).
+ * Expiry.  A key may carry an expiry time (an int64, Unix milliseconds
+ * for the store; the table only compares it).  It costs 8 more bytes in
+ * that key's block, and nothing for the keys without one.  The table never
+ * looks at the clock: ht_get returns an expired key like any other (the
+ * store checks the time), and ht_expire_some removes the ones due.
+ *
+ * Scanning.  ht_scan walks the table a bucket at a time with Redis's
+ * reverse-binary cursor: a key present from the first call to the last is
+ * returned at least once, even if the table grows, shrinks or is half way
+ * through a rehash in between (see hashtable.c).
+ *
+ * Lengths are stored as 32-bit numbers, the top bit of the key's taken:
+ * callers must refuse keys over 2 GiB - 1 and values over 4 GiB - 1 (the
+ * store's limits are 512 MiB).
  */
 #ifndef HASHTABLE_H
 #define HASHTABLE_H
@@ -28,6 +40,19 @@
 
 typedef struct HashEntry HashEntry;
 
+/* No expiry: the key lives until deleted. */
+#define HT_NO_EXPIRY ((int64_t)-1)
+
+/* One key as the table returns it: pointers into the table's own block,
+ * valid until the next mutation. */
+typedef struct HashItem {
+    const void *key;
+    size_t      klen;
+    const void *val;
+    size_t      vlen;
+    int64_t     expire_at;      /* HT_NO_EXPIRY, or when it expires */
+} HashItem;
+
 /* One bucket array: size is 0 (nothing allocated) or a power of two. */
 typedef struct HashBuckets {
     HashEntry **slots;
@@ -39,6 +64,7 @@ typedef struct HashTable {
     HashBuckets old;            /* the only array, or the one being emptied */
     HashBuckets new;            /* size 0 except while rehashing */
     size_t      rehash_next;    /* next slot of old to move while rehashing */
+    size_t      expiring;       /* keys with an expiry, in both arrays */
     uint8_t     seed[SIPHASH_KEY_LEN];
 } HashTable;
 
@@ -51,22 +77,40 @@ void ht_clear(HashTable *ht);
 /* Number of keys. */
 size_t ht_count(const HashTable *ht);
 
-/* Inserts or overwrites.  0 if inserted, 1 if overwritten, -1 if out of
- * memory (the table is then unchanged). */
+/* Inserts or overwrites, value and expiry (HT_NO_EXPIRY: none).  0 if
+ * inserted, 1 if overwritten, -1 if out of memory (the table is then
+ * unchanged). */
 int ht_set(HashTable *ht, const void *key, size_t klen,
-           const void *val, size_t vlen);
+           const void *val, size_t vlen, int64_t expire_at);
 
-/* Finds key; sets *val and *vlen (bytes owned by the table). */
-bool ht_get(const HashTable *ht, const void *key, size_t klen,
-            const void **val, size_t *vlen);
+/* Changes only key's expiry (HT_NO_EXPIRY removes it).  1 if changed, 0 if
+ * there is no such key, -1 if out of memory (nothing changed). */
+int ht_set_expiry(HashTable *ht, const void *key, size_t klen, int64_t expire_at);
+
+/* Finds key; fills *item (bytes owned by the table). */
+bool ht_get(const HashTable *ht, const void *key, size_t klen, HashItem *item);
 
 /* Removes key; true if it was present. */
 bool ht_delete(HashTable *ht, const void *key, size_t klen);
 
 /* Calls visit for each key until it returns non-zero (returned), else 0. */
-typedef int (*HashVisitor)(void *ctx, const void *key, size_t klen,
-                           const void *val, size_t vlen);
+typedef int (*HashVisitor)(void *ctx, const HashItem *item);
 int ht_foreach(const HashTable *ht, HashVisitor visit, void *ctx);
+
+/* One step of a scan: visits the keys of the bucket(s) cursor names (visit's
+ * return value is ignored; it must not change the table) and returns the
+ * next cursor, 0 when the scan is complete.  Start with cursor 0. */
+size_t ht_scan(const HashTable *ht, size_t cursor, HashVisitor visit, void *ctx);
+
+/* Active expiry: continues a scan at *cursor, removing every key whose
+ * expiry is <= now, until max_buckets buckets were visited, max_seen keys
+ * with an expiry examined (*seen says how many), or the scan completed
+ * (*cursor back to 0).  Returns the number of keys removed. */
+size_t ht_expire_some(HashTable *ht, size_t *cursor, int64_t now,
+                      size_t max_buckets, size_t max_seen, size_t *seen);
+
+/* Number of keys that have an expiry. */
+size_t ht_expiring(const HashTable *ht);
 
 /* Moves up to n buckets of an ongoing rehash (for idle moments). */
 void ht_rehash_some(HashTable *ht, size_t n);

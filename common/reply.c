@@ -73,6 +73,12 @@ int reply_error(Buffer *out, const char *message)
     return append_line(out, ERR_PREFIX, ERR_PREFIX_LEN, message);
 }
 
+/* An error with its own code instead of ERR: "NOPROTO ...", "WRONGPASS ...". */
+int reply_error_code(Buffer *out, const char *line)
+{
+    return append_line(out, "-", RESP_TYPE_LEN, line);
+}
+
 int reply_errorf(Buffer *out, const char *fmt, ...)
 {
     va_list ap;
@@ -119,6 +125,55 @@ int reply_array(Buffer *out, size_t count)
 {
     return append_header(out, '*', (long long)count);
 }
+
+/* ---- RESP3, or its RESP2 equivalent ------------------------------------- */
+
+#define RESP3 3
+#define RESP3_NULL      "_" RESP_CRLF
+#define NULL_ARRAY      "*-1" RESP_CRLF
+#define VERBATIM_TXT    "txt:"          /* the format of a verbatim string */
+#define VERBATIM_TXT_LEN (sizeof VERBATIM_TXT - 1)
+
+int reply_null_proto(Buffer *out, int proto)
+{
+    if (proto == RESP3)
+        return buffer_append(out, RESP3_NULL, sizeof RESP3_NULL - 1);
+    return reply_null(out);
+}
+
+int reply_null_array(Buffer *out, int proto)
+{
+    if (proto == RESP3)
+        return buffer_append(out, RESP3_NULL, sizeof RESP3_NULL - 1);
+    return buffer_append(out, NULL_ARRAY, sizeof NULL_ARRAY - 1);
+}
+
+int reply_map(Buffer *out, size_t pairs, int proto)
+{
+    if (proto == RESP3)
+        return append_header(out, '%', (long long)pairs);
+    return reply_array(out, 2 * pairs);
+}
+
+int reply_set(Buffer *out, size_t count, int proto)
+{
+    return append_header(out, proto == RESP3 ? '~' : '*', (long long)count);
+}
+
+int reply_verbatim(Buffer *out, const char *text, size_t len, int proto)
+{
+    if (proto != RESP3)
+        return reply_bulk(out, text, len);
+    if (buffer_reserve(out, HEADER_MAX + VERBATIM_TXT_LEN + len + RESP_CRLF_LEN) < 0)
+        return -1;
+    append_header(out, '=', (long long)(VERBATIM_TXT_LEN + len));
+    buffer_append(out, VERBATIM_TXT, VERBATIM_TXT_LEN);
+    buffer_append(out, text, len);
+    buffer_append(out, RESP_CRLF, RESP_CRLF_LEN);
+    return 0;
+}
+
+/* ---- requests ------------------------------------------------------------ */
 
 int encode_command(Buffer *out, size_t argc, const char *const *argv,
                    const size_t *lens)

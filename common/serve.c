@@ -21,6 +21,7 @@ static int execute_one(FDState *st, const CommandContext *ctx, bool *close_after
         .argc = st->parser.argc,
         .base = st->in.data + st->in.cur,
         .args = st->parser.args,
+        .session = &st->session,
     };
     int flags = command_execute(ctx, &req, &st->out);
     if (flags < 0)

@@ -96,7 +96,10 @@ int server_open(ServerBase *base, int argc, char **argv,
     }
     long max_clients = opt.max_clients > 0 ? opt.max_clients
                                            : setup->default_max_clients;
-    base->ctx = (CommandContext){ base->store, opt.fsync, max_clients };
+    base->ctx = (CommandContext){ .store = base->store, .fsync = opt.fsync,
+                                  .max_clients = max_clients,
+                                  .started_ms = store_now_ms(),
+                                  .requests = &base->requests };
     print_ready_line(base->listen_fd, &opt);
     return 0;
 }

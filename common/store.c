@@ -160,7 +160,7 @@ int store_close(Store *s, char *err, size_t errlen)
  * mutation first retries the sync, so the store recovers by itself as soon
  * as the disk accepts the queued records again.
  */
-static int check_writable(Store *s, char *err, size_t errlen)
+int store_check_writable(Store *s, char *err, size_t errlen)
 {
     if (!s->failed)
         return 0;
@@ -183,18 +183,18 @@ static int check_length(const char *what, size_t len, size_t max,
 
 /* Cuts the queue back to mark bytes (as an offset from the buffer's
  * cursor, which survives the buffer moving). */
-static void cut_queue(Store *s, size_t mark)
+void store_cut_queue(Store *s, size_t mark)
 {
     buffer_truncate(&s->queued, mark);
 }
 
 /* Counts the record just encoded, or, if encoding failed, cuts off the
  * half record it left after mark. */
-static int record_queued(Store *s, int encoded, size_t mark,
+int store_record_queued(Store *s, int encoded, size_t mark,
                          char *err, size_t errlen)
 {
     if (encoded < 0) {
-        cut_queue(s, mark);
+        store_cut_queue(s, mark);
         store_set_err(err, errlen, "out of memory");
         return -1;
     }
@@ -205,18 +205,28 @@ static int record_queued(Store *s, int encoded, size_t mark,
 int store_put(Store *s, const void *key, size_t klen,
               const void *val, size_t vlen, char *err, size_t errlen)
 {
+    return store_put_expiring(s, key, klen, val, vlen, STORE_NO_EXPIRY,
+                              err, errlen);
+}
+
+int store_put_expiring(Store *s, const void *key, size_t klen, const void *val,
+                       size_t vlen, long long expire_at, char *err, size_t errlen)
+{
     if (check_length("key", klen, s->opt.max_key_len, err, errlen) < 0 ||
         check_length("value", vlen, s->opt.max_value_len, err, errlen) < 0 ||
-        check_writable(s, err, errlen) < 0)
+        store_check_writable(s, err, errlen) < 0)
         return -1;
+    /* Already in the past: the key is set and gone at once, as in Redis. */
+    if (expire_at != STORE_NO_EXPIRY && expire_at <= store_now_ms())
+        return store_delete(s, key, klen, err, errlen) < 0 ? -1 : 0;
     key = klen ? key : "";              /* never hand NULL to memcpy */
     val = vlen ? val : "";
     size_t mark = buffer_pending(&s->queued);
-    int encoded = aof_encode_set(&s->queued, key, klen, val, vlen);
-    if (record_queued(s, encoded, mark, err, errlen) < 0)
+    int encoded = aof_encode_set(&s->queued, key, klen, val, vlen, expire_at);
+    if (store_record_queued(s, encoded, mark, err, errlen) < 0)
         return -1;
-    if (ht_set(&s->table, key, klen, val, vlen) < 0) {
-        cut_queue(s, mark);             /* withdraw the record */
+    if (ht_set(&s->table, key, klen, val, vlen, expire_at) < 0) {
+        store_cut_queue(s, mark);             /* withdraw the record */
         s->records--;
         store_set_err(err, errlen, "out of memory");
         return -1;
@@ -229,12 +239,12 @@ int store_delete(Store *s, const void *key, size_t klen,
 {
     if (!store_exists(s, key, klen))
         return 0;                       /* nothing changes: no record */
-    if (check_writable(s, err, errlen) < 0)
+    if (store_check_writable(s, err, errlen) < 0)
         return -1;
     key = klen ? key : "";
     size_t mark = buffer_pending(&s->queued);
     int encoded = aof_encode_del(&s->queued, key, klen);
-    if (record_queued(s, encoded, mark, err, errlen) < 0)
+    if (store_record_queued(s, encoded, mark, err, errlen) < 0)
         return -1;
     ht_delete(&s->table, key, klen);
     return 1;
@@ -242,11 +252,11 @@ int store_delete(Store *s, const void *key, size_t klen,
 
 int store_clear(Store *s, char *err, size_t errlen)
 {
-    if (check_writable(s, err, errlen) < 0)
+    if (store_check_writable(s, err, errlen) < 0)
         return -1;
     size_t mark = buffer_pending(&s->queued);
     int encoded = aof_encode_flushdb(&s->queued);
-    if (record_queued(s, encoded, mark, err, errlen) < 0)
+    if (store_record_queued(s, encoded, mark, err, errlen) < 0)
         return -1;
     /* Frees every entry now: for millions of keys this takes a while
      * (Redis can hand the freeing to a thread, FLUSHDB ASYNC). */
@@ -256,17 +266,38 @@ int store_clear(Store *s, char *err, size_t errlen)
 
 /* ---- reads --------------------------------------------------------------- */
 
-bool store_get(const Store *s, const void *key, size_t klen,
-               const void **val, size_t *vlen)
+/*
+ * Every read goes through here: a key past its expiry is removed at the
+ * moment it is found (lazy expiry), so no reader ever sees it.  No record
+ * is written for it: the file holds the key's absolute expiry time, and a
+ * replay drops it just the same.
+ */
+bool store_lookup(Store *s, const void *key, size_t klen, HashItem *item)
 {
-    return ht_get(&s->table, klen ? key : "", klen, val, vlen);
+    key = klen ? key : "";
+    if (!ht_get(&s->table, key, klen, item))
+        return false;
+    if (item->expire_at == HT_NO_EXPIRY || item->expire_at > store_now_ms())
+        return true;
+    ht_delete(&s->table, key, klen);
+    return false;
 }
 
-bool store_exists(const Store *s, const void *key, size_t klen)
+bool store_get(Store *s, const void *key, size_t klen,
+               const void **val, size_t *vlen)
 {
-    const void *val;
-    size_t vlen;
-    return store_get(s, key, klen, &val, &vlen);
+    HashItem item;
+    if (!store_lookup(s, key, klen, &item))
+        return false;
+    *val = item.val;
+    *vlen = item.vlen;
+    return true;
+}
+
+bool store_exists(Store *s, const void *key, size_t klen)
+{
+    HashItem item;
+    return store_lookup(s, key, klen, &item);
 }
 
 size_t store_count(const Store *s)
@@ -274,9 +305,31 @@ size_t store_count(const Store *s)
     return ht_count(&s->table);
 }
 
+typedef struct LiveVisit {
+    StoreVisitor visit;
+    void        *ctx;
+    int64_t      now;
+} LiveVisit;
+
+/* Hands the caller's visitor the keys that have not expired. */
+static int store_visit_live(void *ctx, const HashItem *item)
+{
+    const LiveVisit *lv = ctx;
+    if (item->expire_at != HT_NO_EXPIRY && item->expire_at <= lv->now)
+        return 0;
+    return lv->visit(lv->ctx, item->key, item->klen, item->val, item->vlen);
+}
+
 int store_foreach(const Store *s, StoreVisitor visit, void *ctx)
 {
-    return ht_foreach(&s->table, visit, ctx);
+    LiveVisit lv = { visit, ctx, store_now_ms() };
+    return ht_foreach(&s->table, store_visit_live, &lv);
+}
+
+size_t store_scan(const Store *s, size_t cursor, StoreVisitor visit, void *ctx)
+{
+    LiveVisit lv = { visit, ctx, store_now_ms() };
+    return ht_scan(&s->table, cursor, store_visit_live, &lv);
 }
 
 void store_stats(const Store *s, StoreStats *st)

@@ -51,6 +51,16 @@
  * moment leaves a complete old or new file; store_open() removes the
  * temporary file a crashed rewrite left behind.
  *
+ * Time to live.  A key may have an expiry time, absolute, in Unix
+ * milliseconds (store_now_ms's clock).  A key past it is never returned:
+ * every read checks (lazy expiry), and store_expire_cycle(), run by an
+ * event loop's timer, removes such keys a bounded amount at a time without
+ * waiting for a read (active expiry).  store_count() still counts an
+ * expired key until one of the two has removed it, as Redis's DBSIZE does.
+ * The file records absolute times (SET k v PXAT t, PEXPIREAT k t, PERSIST
+ * k), so a restart neither revives an expired key (replay drops it) nor
+ * extends a time to live; a rewrite keeps them.
+ *
  * One owner.  While open, the file is locked (fcntl): a second store_open()
  * of the same file, by another process or by this one, is refused.
  */
@@ -61,6 +71,9 @@
 #include <stddef.h>
 
 #define STORE_ERR_LEN 256
+
+/* The expiry of a key that has none. */
+#define STORE_NO_EXPIRY (-1LL)
 
 typedef struct Store Store;
 
@@ -114,13 +127,38 @@ Store *store_open(const char *path, const StoreOptions *opt,
 int store_put(Store *s, const void *key, size_t klen,
               const void *val, size_t vlen, char *err, size_t errlen);
 
+/* The same, with an expiry: absolute, Unix ms, or STORE_NO_EXPIRY (which
+ * store_put means: a SET removes a key's time to live).  A time already
+ * past deletes the key instead (0, as Redis's SET PXAT does). */
+int store_put_expiring(Store *s, const void *key, size_t klen, const void *val,
+                       size_t vlen, long long expire_at, char *err, size_t errlen);
+
 /* Looks key up.  If present, sets *val and *vlen to the stored bytes (owned
- * by the store, valid until the next mutation) and returns true. */
-bool store_get(const Store *s, const void *key, size_t klen,
+ * by the store, valid until the next mutation) and returns true.  Not
+ * const: a key found expired is removed there and then. */
+bool store_get(Store *s, const void *key, size_t klen,
                const void **val, size_t *vlen);
 
 /* true if key is present. */
-bool store_exists(const Store *s, const void *key, size_t klen);
+bool store_exists(Store *s, const void *key, size_t klen);
+
+/* If key is present, sets *expire_at (STORE_NO_EXPIRY if it has none) and
+ * returns true. */
+bool store_get_expiry(Store *s, const void *key, size_t klen, long long *expire_at);
+
+/* Sets key's expiry (absolute, Unix ms); a time already past deletes the
+ * key.  1 done, 0 no such key, -1 with err set. */
+int store_expire_at(Store *s, const void *key, size_t klen, long long expire_at,
+                    char *err, size_t errlen);
+
+/* Removes key's expiry.  1 removed, 0 no such key or no expiry, -1. */
+int store_persist(Store *s, const void *key, size_t klen, char *err, size_t errlen);
+
+/* Now, in Unix milliseconds: the clock of every expiry time. */
+long long store_now_ms(void);
+
+/* Number of keys that have an expiry (expired ones not yet removed too). */
+size_t store_count_expiring(const Store *s);
 
 /* Removes key.  1 if it was present, 0 if not (nothing to record, so 0
  * even in write error), -1 with err set. */
@@ -141,6 +179,33 @@ size_t store_count(const Store *s);
 typedef int (*StoreVisitor)(void *ctx, const void *key, size_t klen,
                             const void *val, size_t vlen);
 int store_foreach(const Store *s, StoreVisitor visit, void *ctx);
+
+/*
+ * One step of SCAN: visits the live keys of the bucket(s) cursor names and
+ * returns the next cursor (0: complete).  Every key present from the first
+ * step to the last is visited at least once, even while the table resizes;
+ * some may be visited twice.  visit's return value is ignored.
+ */
+size_t store_scan(const Store *s, size_t cursor, StoreVisitor visit, void *ctx);
+
+/*
+ * Active expiry, for an event loop's timer: when due (every
+ * STORE_EXPIRE_PERIOD_MS while any key has an expiry), removes expired keys,
+ * sampling keys a few buckets at a time as Redis does and going on while
+ * more than a tenth of those sampled were expired, for at most
+ * STORE_EXPIRE_BUDGET_MS.  Cheap to call when not due.
+ */
+#define STORE_EXPIRE_PERIOD_MS 100
+#define STORE_EXPIRE_BUDGET_MS 25
+void store_expire_cycle(Store *s);
+
+/* Milliseconds until store_expire_cycle() is due (0: now), or -1 when no
+ * key has an expiry.  Bounds the event loop's select() timeout. */
+long store_expire_timeout_ms(const Store *s);
+
+/* The sooner of store_sync_timeout_ms() and store_expire_timeout_ms(): how
+ * long an event loop may sleep (-1: until something happens). */
+long store_timeout_ms(const Store *s);
 
 /*
  * Writes the queued records and fsyncs as the policy says (see above).

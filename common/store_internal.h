@@ -17,6 +17,8 @@
  *     aof_sync.c     writing the queue and the fsync policy (always,
  *                    everysec, no): store_sync, store_sync_timeout_ms
  *     aof_compact.c  the rewrite (one SET per key) and its temporary files
+ *     store_expire.c time to live: the clock, EXPIRE/PERSIST as records,
+ *                    active expiry (store_expire_cycle) and its timer
  *     rio.c          (not the store's own) short reads and writes, once
  *
  * Order of a mutation: the record is queued first, then the table changed;
@@ -55,6 +57,8 @@ struct Store {
     bool         failed;         /* a sync failed; no mutation until one succeeds */
     struct timespec last_failure;
     unsigned long fsyncs;
+    size_t       expire_cursor;  /* where active expiry goes on (a scan cursor) */
+    struct timespec last_expire_cycle;  /* CLOCK_MONOTONIC */
 };
 
 /* Queue memory kept between syncs and rewrites. */
@@ -69,6 +73,22 @@ void store_set_err(char *err, size_t errlen, const char *fmt, ...)
 /* Formats one warning and hands it to opt->warn (dropped if NULL). */
 void store_warn(const StoreOptions *opt, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* ---- store.c: the steps of a mutation ------------------------------------ */
+
+/* Refuses (-1, err set) while a sync is failing and a retry fails too. */
+int store_check_writable(Store *s, char *err, size_t errlen);
+
+/* After encoding a record into s->queued at mark (encoded: what the
+ * encoder returned): counts it, or cuts off the half record.  0, or -1. */
+int store_record_queued(Store *s, int encoded, size_t mark,
+                        char *err, size_t errlen);
+
+/* Withdraws what was queued after mark. */
+void store_cut_queue(Store *s, size_t mark);
+
+/* Finds a live key (an expired one is removed, lazily, and not found). */
+bool store_lookup(Store *s, const void *key, size_t klen, HashItem *item);
 
 /* ---- store_lock.c -------------------------------------------------------- */
 
@@ -97,14 +117,18 @@ const uint8_t *store_hash_seed(const StoreOptions *opt);
 /* Append one record to out.  0, or -1 (out of memory: out then holds part
  * of the record, which the caller cuts off). */
 int aof_encode_set(Buffer *out, const void *key, size_t klen,
-                   const void *val, size_t vlen);
+                   const void *val, size_t vlen, int64_t expire_at);
 int aof_encode_del(Buffer *out, const void *key, size_t klen);
 int aof_encode_flushdb(Buffer *out);
+int aof_encode_pexpireat(Buffer *out, const void *key, size_t klen,
+                         int64_t expire_at);
+int aof_encode_persist(Buffer *out, const void *key, size_t klen);
 
 /* Applies the record the parser p just completed (its arguments lie in
- * base) to table.  0, or -1 with the reason in why. */
+ * base) to table; now (Unix ms) decides which keys are already expired:
+ * those are dropped.  0, or -1 with the reason in why. */
 int aof_apply_record(HashTable *table, const RequestParser *p, const char *base,
-                     char *why, size_t whylen);
+                     int64_t now, char *why, size_t whylen);
 
 /* Are the n bytes at p the beginning of a well-formed record (not a whole
  * one), as a write cut short by a crash leaves? */
@@ -153,5 +177,9 @@ void store_stats(const Store *s, StoreStats *st);
  * points it at a function that kills the process, to check that a rewrite
  * interrupted at that moment leaves the old file intact. */
 extern void (*store_hook_before_rename)(const char *tmp_path);
+
+/* If set, store_now_ms() returns what it returns instead of the real
+ * time: the test program moves time forward without sleeping. */
+extern long long (*store_hook_now_ms)(void);
 
 #endif

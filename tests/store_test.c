@@ -24,6 +24,11 @@
  *   store_test fsync POLICY FILE       what a policy fsyncs, and when
  *   store_test write-error FILE        writes failing (file size limit)
  *   store_test bench FILE N            bytes per key, operations per second
+ *   store_test ttl FILE                expiry: lazy, EXPIRE/PERSIST, SET PXAT,
+ *                                      replay and rewrite keep absolute times,
+ *                                      active expiry (a fake clock)
+ *   store_test scan FILE               SCAN's guarantee while the table grows,
+ *                                      shrinks and rehashes under the cursor
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -121,7 +126,7 @@ static size_t unescape(const char *s, char *out)
 }
 
 /* Checks that key holds exactly want (wlen bytes). */
-static void expect_value_at(int line, const Store *s, const void *key, size_t klen,
+static void expect_value_at(int line, Store *s, const void *key, size_t klen,
                             const void *want, size_t wlen)
 {
     const void *got;
@@ -140,7 +145,7 @@ static void expect_value_at(int line, const Store *s, const void *key, size_t kl
              k, w, wlen, g, glen);
 }
 
-static void expect_missing_at(int line, const Store *s, const void *key, size_t klen)
+static void expect_missing_at(int line, Store *s, const void *key, size_t klen)
 {
     char k[128];
     escape(k, sizeof k, key, klen);
@@ -451,7 +456,7 @@ static const Pair binary_pairs[] = {
 };
 #define NPAIRS (sizeof binary_pairs / sizeof binary_pairs[0])
 
-static void check_binary_pairs(const Store *s, const char *big, size_t big_len)
+static void check_binary_pairs(Store *s, const char *big, size_t big_len)
 {
     for (size_t i = 0; i < NPAIRS; i++)
         EXPECT_VALUE(s, binary_pairs[i].k, binary_pairs[i].kl,
@@ -658,7 +663,7 @@ static void random_op(Store *s, Model *m)
     }
 }
 
-static void compare_with_model(const Store *s, const Model *m, const char *when)
+static void compare_with_model(Store *s, const Model *m, const char *when)
 {
     char key[32];
     size_t present = 0, wrong = 0;
@@ -1191,6 +1196,251 @@ static int cmd_bench(const char *path, long n)
     return found == n ? 0 : 1;
 }
 
+/* ---- time to live ------------------------------------------------------- */
+
+static long long fake_now;
+
+static long long fake_clock(void)
+{
+    return fake_now;
+}
+
+static int put_ttl(Store *s, const char *k, const char *v, long long at)
+{
+    char err[STORE_ERR_LEN];
+    int rc = store_put_expiring(s, k, strlen(k), v, strlen(v), at, err, sizeof err);
+    CHECK(rc == 0, "put \"%s\" expiring at %lld: expected 0, got %d (%s)", k, at,
+          rc, rc ? err : "");
+    return rc;
+}
+
+static void expect_expiry(Store *s, const char *k, long long want)
+{
+    long long got = 0;
+    bool has = store_get_expiry(s, k, strlen(k), &got);
+    CHECK(has && got == want, "expiry of \"%s\": expected %lld, got %s%lld", k,
+          want, has ? "" : "no key, ", got);
+}
+
+static void ttl_lazy_and_commands(Store *s)
+{
+    char err[STORE_ERR_LEN];
+    put_ttl(s, "a", "1", fake_now + 1000);
+    put_str(s, "b", "2");
+    expect_expiry(s, "a", fake_now + 1000);
+    expect_expiry(s, "b", STORE_NO_EXPIRY);
+    fake_now += 999;
+    EXPECT_STR(s, "a", "1");
+    fake_now += 1;                      /* due: gone at the next read */
+    EXPECT_MISSING(s, "a", 1);
+    CHECK(store_count(s) == 1, "expected 1 key after a's expiry, got %zu", store_count(s));
+    int rc = store_expire_at(s, "b", 1, fake_now + 50, err, sizeof err);
+    CHECK(rc == 1, "expire_at b: expected 1, got %d", rc);
+    rc = store_persist(s, "b", 1, err, sizeof err);
+    CHECK(rc == 1, "persist b: expected 1, got %d", rc);
+    rc = store_persist(s, "b", 1, err, sizeof err);
+    CHECK(rc == 0, "persist b again (no expiry): expected 0, got %d", rc);
+    rc = store_expire_at(s, "zz", 2, fake_now + 50, err, sizeof err);
+    CHECK(rc == 0, "expire_at of a missing key: expected 0, got %d", rc);
+    rc = store_expire_at(s, "b", 1, fake_now, err, sizeof err);
+    CHECK(rc == 1, "expire_at now: expected 1 (deleted), got %d", rc);
+    EXPECT_MISSING(s, "b", 1);
+    put_ttl(s, "c", "3", fake_now - 1);     /* already past: not stored */
+    EXPECT_MISSING(s, "c", 1);
+    put_ttl(s, "c", "3", fake_now + 10);
+    put_str(s, "c", "4");                   /* a plain SET drops the TTL */
+    expect_expiry(s, "c", STORE_NO_EXPIRY);
+    CHECK(store_count_expiring(s) == 0, "expected no key with an expiry, got %zu",
+          store_count_expiring(s));
+}
+
+/* A child writes records and dies without closing: the replay (not a
+ * rewrite) must apply SET PXAT, PEXPIREAT and PERSIST. */
+static void ttl_records_replayed(const char *path)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        char err[STORE_ERR_LEN];
+        Store *s = open_or_die(path, NULL);
+        if (s == NULL)
+            _exit(1);
+        put_ttl(s, "r1", "x", fake_now + 100);
+        put_str(s, "r2", "y");
+        store_expire_at(s, "r2", 2, fake_now + 200, err, sizeof err);
+        put_ttl(s, "r3", "z", fake_now + 300);
+        store_persist(s, "r3", 2, err, sizeof err);
+        store_sync(s, err, sizeof err);
+        if (failures)
+            _exit(1);
+        kill(getpid(), SIGKILL);        /* a crash: no close, no rewrite */
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "%s",
+          "the writing child failed");
+    fake_now += 150;                    /* r1 is due by now */
+    Store *s = open_or_die(path, NULL);
+    if (s == NULL)
+        return;
+    EXPECT_MISSING(s, "r1", 2);
+    expect_expiry(s, "r2", fake_now - 150 + 200);
+    expect_expiry(s, "r3", STORE_NO_EXPIRY);
+    close_ok(s);
+}
+
+static void ttl_survives_rewrite(const char *path)
+{
+    Store *s = open_or_die(path, NULL);
+    if (s == NULL)
+        return;
+    long long at = fake_now + 2000;
+    put_ttl(s, "d", "5", at);
+    close_ok(s);                        /* rewritten: SET d 5 PXAT at */
+    fake_now += 1000;
+    s = open_or_die(path, NULL);
+    if (s == NULL)
+        return;
+    expect_expiry(s, "d", at);          /* not extended by the restart */
+    close_ok(s);
+    fake_now += 1000;
+    s = open_or_die(path, NULL);
+    if (s == NULL)
+        return;
+    EXPECT_MISSING(s, "d", 1);          /* not revived either */
+    close_ok(s);
+}
+
+/* Active expiry removes expired keys nobody reads, in bounded steps. */
+static void ttl_active_expiry(Store *s)
+{
+    char k[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(k, sizeof k, "t%d", i);
+        put_ttl(s, k, "v", fake_now + 10);
+        snprintf(k, sizeof k, "p%d", i);
+        put_str(s, k, "v");
+    }
+    size_t before = store_count(s);
+    fake_now += 10;
+    int cycles = 0;
+    while (store_count_expiring(s) > 0 && cycles < 10000) {
+        s->last_expire_cycle = (struct timespec){ 0, 0 };   /* due now */
+        CHECK(store_expire_timeout_ms(s) == 0, "%s", "the cycle should be due");
+        store_expire_cycle(s);
+        cycles++;
+    }
+    CHECK(store_count(s) == before - 5000, "active expiry: expected %zu keys, got %zu",
+          before - 5000, store_count(s));
+    CHECK(store_expire_timeout_ms(s) == -1, "no expiring key: timeout %ld, expected -1",
+          store_expire_timeout_ms(s));
+}
+
+static int cmd_ttl(const char *path)
+{
+    store_hook_now_ms = fake_clock;
+    fake_now = 1700000000000LL;
+    unlink(path);
+    Store *s = open_or_die(path, NULL);
+    if (s == NULL)
+        return 1;
+    ttl_lazy_and_commands(s);
+    close_ok(s);
+    unlink(path);
+    ttl_records_replayed(path);
+    unlink(path);
+    ttl_survives_rewrite(path);
+    unlink(path);
+    s = open_or_die(path, NULL);
+    if (s == NULL)
+        return 1;
+    ttl_active_expiry(s);
+    close_ok(s);
+    unlink(path);
+    return finish("expiry: lazy, commands, replay, rewrite, active");
+}
+
+/* ---- SCAN --------------------------------------------------------------- */
+
+#define SCAN_KEYS 2000
+
+typedef struct ScanSeen {
+    unsigned char seen[SCAN_KEYS];      /* times each "s<i>" key was returned */
+} ScanSeen;
+
+static int note_scanned(void *ctx, const void *key, size_t klen,
+                        const void *val, size_t vlen)
+{
+    (void)val;
+    (void)vlen;
+    ScanSeen *ss = ctx;
+    char k[16];
+    if (klen < 2 || klen >= sizeof k || ((const char *)key)[0] != 's')
+        return 0;
+    memcpy(k, key, klen);
+    k[klen] = '\0';
+    int i = atoi(k + 1);
+    if (i >= 0 && i < SCAN_KEYS && ss->seen[i] < 255)
+        ss->seen[i]++;
+    return 0;
+}
+
+/* Scans while other keys come and go (grow: many "g" keys added; shrink:
+ * removed), every step.  Each "s" key must be returned at least once. */
+static void scan_while_resizing(Store *s, bool grow)
+{
+    char err[STORE_ERR_LEN], k[32];
+    ScanSeen ss = { { 0 } };
+    size_t cursor = 0;
+    int steps = 0, g = 0;
+    do {
+        cursor = store_scan(s, cursor, note_scanned, &ss);
+        for (int j = 0; j < 2; j++, g++) {
+            snprintf(k, sizeof k, "g%d", g);
+            if (grow)
+                store_put(s, k, strlen(k), "v", 1, err, sizeof err);
+            else
+                store_delete(s, k, strlen(k), err, sizeof err);
+        }
+        steps++;
+    } while (cursor != 0 && steps < 1000000);
+    int missed = 0;
+    for (int i = 0; i < SCAN_KEYS; i++)
+        missed += ss.seen[i] == 0;
+    CHECK(missed == 0, "scan while the table %s: %d of %d keys never returned",
+          grow ? "grows" : "shrinks", missed, SCAN_KEYS);
+}
+
+static int cmd_scan(const char *path)
+{
+    unlink(path);
+    StoreOptions opt;
+    store_options_default(&opt);
+    opt.fsync = STORE_FSYNC_NO;
+    Store *s = open_or_die(path, &opt);
+    if (s == NULL)
+        return 1;
+    char err[STORE_ERR_LEN], k[32];
+    for (int i = 0; i < SCAN_KEYS; i++) {
+        snprintf(k, sizeof k, "s%d", i);
+        store_put(s, k, strlen(k), "v", 1, err, sizeof err);
+    }
+    ScanSeen once = { { 0 } };
+    size_t cursor = 0;
+    do
+        cursor = store_scan(s, cursor, note_scanned, &once);
+    while (cursor != 0);
+    int wrong = 0;
+    for (int i = 0; i < SCAN_KEYS; i++)
+        wrong += once.seen[i] != 1;
+    CHECK(wrong == 0, "scan of a stable table: %d keys not returned exactly once", wrong);
+    scan_while_resizing(s, true);
+    scan_while_resizing(s, false);
+    store_sync(s, err, sizeof err);
+    store_close(s, err, sizeof err);
+    unlink(path);
+    return finish("scan: every key, while growing and shrinking");
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 static int usage(void)
@@ -1198,7 +1448,8 @@ static int usage(void)
     fprintf(stderr, "usage: store_test siphash | sanitized | basic FILE | binary FILE |\n"
             "       many FILE N | persist FILE N SEED | script FILE OP... |\n"
             "       dump FILE | crash-compact FILE | lock FILE |\n"
-            "       fsync POLICY FILE | write-error FILE | bench FILE N\n");
+            "       fsync POLICY FILE | write-error FILE | bench FILE N |\n"
+            "       ttl FILE | scan FILE\n");
     return 2;
 }
 
@@ -1234,6 +1485,10 @@ int main(int argc, char **argv)
         return cmd_fsync(file, argv[3]);
     if (!strcmp(cmd, "write-error"))
         return cmd_write_error(file);
+    if (!strcmp(cmd, "ttl"))
+        return cmd_ttl(file);
+    if (!strcmp(cmd, "scan"))
+        return cmd_scan(file);
     if (!strcmp(cmd, "bench") && argc == 4)
         return cmd_bench(file, atol(argv[3]));
     return usage();

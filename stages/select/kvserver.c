@@ -197,11 +197,12 @@ static int build_fd_sets(Server *srv, fd_set *readable, fd_set *writable,
 }
 
 /* How long pselect may sleep: not at all if requests are waiting, until
- * the store's next fsync if one is due, else until something happens. */
+ * the store's next timed task (an fsync, active expiry) if one is due,
+ * else until something happens. */
 static struct timespec *sleep_limit(Server *srv, bool results_waiting,
                                     struct timespec *ts)
 {
-    long ms = results_waiting ? 0 : store_sync_timeout_ms(srv->base.store);
+    long ms = results_waiting ? 0 : store_timeout_ms(srv->base.store);
     if (ms < 0)
         return NULL;
     ts->tv_sec = ms / 1000;
@@ -228,6 +229,7 @@ static void run_server(Server *srv, const sigset_t *during_select)
             acceptor_accept_all(&srv->acceptor, admit, srv);
         if (ready > 0)
             read_ready(srv, &readable);
+        store_expire_cycle(srv->base.store);    /* when due: bounded work */
         run_results(srv);
         sync_store(srv);
         write_replies(srv);

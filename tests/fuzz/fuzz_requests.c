@@ -39,7 +39,7 @@ static void open_store(void)
         fprintf(stderr, "fuzz: cannot open the store: %s\n", err);
         exit(1);
     }
-    ctx = (CommandContext){ store, STORE_FSYNC_NO, 100 };
+    ctx = (CommandContext){ .store = store, .fsync = STORE_FSYNC_NO, .max_clients = 100 };
 }
 
 /* Appends bytes to the connection and serves what is complete. */
