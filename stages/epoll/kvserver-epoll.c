@@ -271,11 +271,12 @@ static void forget_idle(Server *srv)
     srv->nbusy = kept;
 }
 
-/* Milliseconds epoll_pwait may sleep: 0 if requests wait, until the next
- * everysec fsync if one is due, else -1 (until something happens). */
+/* Milliseconds epoll_pwait may sleep: 0 if requests wait, else until the
+ * store's next timed task (the everysec fsync, the expiry cycle), else -1
+ * (until something happens). */
 static int sleep_limit_ms(Server *srv)
 {
-    return srv->nbusy > 0 ? 0 : (int)store_sync_timeout_ms(srv->base.store);
+    return srv->nbusy > 0 ? 0 : (int)store_timeout_ms(srv->base.store);
 }
 
 static void run_server(Server *srv, const sigset_t *during_wait)
@@ -296,6 +297,7 @@ static void run_server(Server *srv, const sigset_t *during_wait)
             else
                 on_ready(srv, events[i].data.fd, events[i].events);
         }
+        store_expire_cycle(srv->base.store);    /* when due: bounded work */
         for_each_busy(srv, result_if_due);
         sync_store(srv);
         for_each_busy(srv, write_if_due);

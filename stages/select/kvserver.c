@@ -11,11 +11,12 @@
  *
  *   1. build the fd_sets from each connection's status (fdstate_interest):
  *      READ -> readable, WRITE and CLOSING -> writable;
- *   2. pselect(): sleep until a descriptor is ready or a signal arrives
- *      (not at all if a connection is in RESULT: it has work waiting);
+ *   2. pselect(): sleep until a descriptor is ready, a signal arrives or
+ *      the store's next timed task is due (an fsync, active expiry); not at
+ *      all if a connection is in RESULT: it has work waiting;
  *   3. accept every pending connection: a new FDState, in READ;
  *   4. READ step (conn_read_step): one read() from every readable
- *      connection -> RESULT;
+ *      connection -> RESULT; then the store's expiry cycle, when due;
  *   5. RESULT step (conn_result_step): execute the complete requests ->
  *      WRITE (or READ, or CLOSING);
  *   6. store_sync(): one write, and with --fsync always one fsync, for
