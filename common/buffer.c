@@ -27,10 +27,8 @@ static void buffer_compact(Buffer *b)
     b->end = pending;
 }
 
-int buffer_reserve(Buffer *b, size_t n)
+int buffer_grow(Buffer *b, size_t n)
 {
-    if (b->size - b->end >= n)
-        return 0;
     buffer_compact(b);
     if (b->size - b->end >= n)
         return 0;
@@ -51,25 +49,9 @@ int buffer_reserve(Buffer *b, size_t n)
     return 0;
 }
 
-int buffer_append(Buffer *b, const void *p, size_t n)
-{
-    if (n == 0)
-        return 0;
-    if (buffer_reserve(b, n) < 0)
-        return -1;
-    memcpy(b->data + b->end, p, n);
-    buffer_commit(b, n);
-    return 0;
-}
-
 int buffer_append_str(Buffer *b, const char *s)
 {
     return buffer_append(b, s, strlen(s));
-}
-
-void buffer_commit(Buffer *b, size_t n)
-{
-    b->end += n;
 }
 
 void buffer_truncate(Buffer *b, size_t pending)

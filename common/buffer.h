@@ -25,6 +25,7 @@
 #define BUFFER_H
 
 #include <stddef.h>
+#include <string.h>
 
 typedef struct Buffer {
     char  *data;
@@ -42,19 +43,39 @@ void buffer_free(Buffer *b);
 /* Number of pending bytes, data[cur, end). */
 static inline size_t buffer_pending(const Buffer *b) { return b->end - b->cur; }
 
-/* Ensures at least n free bytes after end (sliding pending bytes to the
- * front, then growing by doubling).  -1 if memory is exhausted. */
-int buffer_reserve(Buffer *b, size_t n);
+/* The slow path of buffer_reserve: slides the pending bytes to the front,
+ * then grows by doubling.  -1 if memory is exhausted. */
+int buffer_grow(Buffer *b, size_t n);
 
-/* Appends n bytes.  -1 if memory is exhausted (nothing appended). */
-int buffer_append(Buffer *b, const void *p, size_t n);
-
-/* Appends a NUL-terminated string (without its NUL). */
-int buffer_append_str(Buffer *b, const char *s);
+/*
+ * Ensures at least n free bytes after end.  -1 if memory is exhausted.
+ * Inline, with buffer_append and buffer_commit: every reply goes through
+ * them several times, and the room is almost always there already, so the
+ * common case is one comparison, not a function call.
+ */
+static inline int buffer_reserve(Buffer *b, size_t n)
+{
+    return b->size - b->end >= n ? 0 : buffer_grow(b, n);
+}
 
 /* Makes pending the n bytes just written at data + end, into space that
  * buffer_reserve made (n <= size - end). */
-void buffer_commit(Buffer *b, size_t n);
+static inline void buffer_commit(Buffer *b, size_t n) { b->end += n; }
+
+/* Appends n bytes.  -1 if memory is exhausted (nothing appended). */
+static inline int buffer_append(Buffer *b, const void *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (buffer_reserve(b, n) < 0)
+        return -1;
+    memcpy(b->data + b->end, p, n);
+    buffer_commit(b, n);
+    return 0;
+}
+
+/* Appends a NUL-terminated string (without its NUL). */
+int buffer_append_str(Buffer *b, const char *s);
 
 /* Keeps only the first `pending` pending bytes, dropping what was appended
  * after them: withdraws a reply whose start was noted with buffer_pending
