@@ -131,17 +131,7 @@ $output"
 
 # bats test_tags=clients
 @test "clients: redis-benchmark's default tests with supported commands (PING, SET, GET, INCR, MSET), pipelined" {
-  command -v redis-benchmark >/dev/null || skip "redis-benchmark is not installed"
-  start_kv
-  run timeout 120 redis-benchmark -p "$SERVER_PORT" -t ping,set,get,incr,mset -n 20000 -P 16 -q
-  ((status == 0)) || fail "redis-benchmark: exit status $status
-$output"
-  ! grep -qiE 'error|refused|reset' <<<"$output" || fail "redis-benchmark reported errors:
-$output"
-  [[ $(grep -o 'requests per second' <<<"$output" | wc -l) -eq 6 ]] ||
-    fail "expected a rate for each of the 6 tests, got:
-$output"
-  server_alive
+  check_benchmark_default_tests
 }
 
 # ------------------------------------------------------------------ libraries

@@ -815,3 +815,21 @@ check_sockets_nonblocking() {
   accepted socket: accept() does not pass it on; a blocking socket leaves the
   whole server stuck in write() to a client that does not read, or in read()"
 }
+
+# check_benchmark_default_tests [REDIS_BENCHMARK_ARGS...]: redis-benchmark's
+# tests of the commands we have (PING inline and multibulk, SET, GET, INCR,
+# MSET) against the test's server, pipelined: no error, all six rates, and
+# the server still up.
+check_benchmark_default_tests() {
+  command -v redis-benchmark >/dev/null || skip "redis-benchmark is not installed"
+  start_kv
+  run timeout 120 redis-benchmark -p "$SERVER_PORT" -t ping,set,get,incr,mset -n 20000 -P 16 -q "$@"
+  ((status == 0)) || fail "redis-benchmark $*: exit status $status
+$output"
+  ! grep -qiE 'error|refused|reset' <<<"$output" || fail "redis-benchmark $* reported errors:
+$output"
+  [[ $(grep -o 'requests per second' <<<"$output" | wc -l) -eq 6 ]] ||
+    fail "expected a rate for each of the 6 tests (PING is two), got:
+$output"
+  server_alive
+}
