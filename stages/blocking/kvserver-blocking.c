@@ -6,6 +6,30 @@
  * While one client is connected, the next one waits in the listen queue:
  * that is the limit stage 2 removes with select().
  *
+ * What is new in this stage is here: the loop that accepts one client and
+ * serves it.  Start-up and shutdown are common/server.c's; the protocol,
+ * the commands and the store are given in common/.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "fdstate.h"
+#include "log.h"
+#include "net.h"
+#include "serve.h"
+#include "server.h"
+#include "signals.h"
+#include "store.h"
+
+/* BEGIN SOLUTION stage1: blocking-server */
+
+/*
+ * How it works.
+ *
  * The client's FDState goes through the same machine as in stage 2
  * (common/fdstate.h), and serve_client() switches on its status: READ
  * blocks in read(), RESULT executes the requests, WRITE blocks in write()
@@ -26,22 +50,6 @@
  * damage, since every blocking read or accept returns at least once a
  * second.
  */
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
-#include "fdstate.h"
-#include "log.h"
-#include "net.h"
-#include "serve.h"
-#include "server.h"
-#include "signals.h"
-#include "store.h"
-
-/* BEGIN SOLUTION stage1: blocking-server */
 
 static const ServerSetup BLOCKING_SETUP = {
     .program = "kvserver-blocking",

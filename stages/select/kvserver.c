@@ -1,6 +1,30 @@
 /*
  * kvserver.c — stage 2: the non-blocking key-value server, built on select().
  *
+ * What is new in this stage is here: the loop that serves every client at
+ * once in one thread.  Start-up and shutdown are common/server.c's; the
+ * protocol, the commands and the store are given in common/.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "acceptor.h"
+#include "conn.h"
+#include "fdstate.h"
+#include "log.h"
+#include "server.h"
+#include "signals.h"
+#include "store.h"
+
+/* BEGIN SOLUTION stage2: select-server */
+
+/*
+ * How it works.
+ *
  * One thread serves every client.  No call ever waits except pselect():
  * the listening socket and every connection are O_NONBLOCK, so accept(),
  * read() and write() return EAGAIN instead of blocking, and pselect() says
@@ -40,27 +64,12 @@
  * past its end), nor used as an index into states[]: such a connection,
  * or one over --max-clients, gets "-ERR max number of clients reached"
  * and is closed, as Redis does.
- */
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/select.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "acceptor.h"
-#include "conn.h"
-#include "fdstate.h"
-#include "log.h"
-#include "server.h"
-#include "signals.h"
-#include "store.h"
+ */
 
 /* Descriptors the server itself needs (stdio, the listening socket, the
  * store file, the spare descriptor): the default client limit leaves them. */
 #define RESERVED_FDS 8
-
-/* BEGIN SOLUTION stage2: select-server */
 
 static const ServerSetup SELECT_SETUP = {
     .program = "kvserver",
