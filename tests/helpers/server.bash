@@ -563,7 +563,7 @@ check_handlers_safe() {
   ((status == 0)) || fail "tests/helpers/handler_check.py ${dirs[*]}: exit status $status
 $output
 hint: a handler may only set a volatile sig_atomic_t flag (or write() to a
-self-pipe); do the work in the main loop (handout: Signals, async-signal safety)."
+self-pipe); do the work in the main loop (handout.md, section "Async-signal safety")."
 }
 
 # limited_server ULIMIT_OPTIONS: from now on, SERVER_BIN runs the server

@@ -29,7 +29,7 @@ OPEN_CALLS = {"open", "openat", "creat"}
 
 ORDER_HINT = """  hint: with --fsync always, a SET is acknowledged only once it is on disk:
   append the record to the store file (write), fsync/fdatasync it, and only
-  then queue or send the +OK (handout: Persistence, --fsync always)"""
+  then queue or send the +OK (handout.md, sections "Milestone 1c — durability: the store before the reply" and "Milestone 2f — group commit and durability")"""
 
 
 def calls(path):
@@ -148,7 +148,7 @@ def dispositions(trace, status_path):
     return ("signal dispositions of the server:\n  - " + "\n  - ".join(problems) +
             "\n  hint: install the SIGINT/SIGTERM handler with sigaction(), sa_flags = 0 (no "
             "SA_RESTART, no SA_RESETHAND), and ignore SIGPIPE and SIGXFSZ with SIG_IGN "
-            "(handout: Signals)")
+            "(handout.md, section \"Signals\")")
 
 
 def main():
