@@ -27,6 +27,23 @@ KV_SELECT="${KV_SELECT:-$BIN_ROOT/stages/select/kvserver}"
 CLIENT_PY="$ROOT/client.py"
 RESP="$ROOT/tests/helpers/resp.py"
 
+# Every student program a test starts goes through "$SANDBOX" (put it first,
+# before valgrind or strace, after timeout).  With KV_SANDBOX_UID set (the
+# grader, as root, with --sandbox), it runs as that unprivileged user, in its
+# own process group, under limits (tests/sandbox/exec); unset, it runs the
+# command unchanged.
+SANDBOX="$ROOT/tests/sandbox/exec"
+if [[ -n ${KV_SANDBOX_UID:-} ]]; then
+  # bats runs under umask 077 (the grader's choice: its preprocessed test
+  # sources, hidden ones included, are then 0600 in BATS_RUN_TMPDIR).  The
+  # student's programs must still reach this test's directory: traverse the
+  # run directory (0711, no listing), create files in the test's (1777,
+  # sticky), read what the test prepares for them (umask 022).
+  chmod 0711 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" 2>/dev/null
+  [[ -n ${BATS_TEST_TMPDIR:-} && -d $BATS_TEST_TMPDIR ]] && chmod 1777 "$BATS_TEST_TMPDIR"
+  umask 022
+fi
+
 STARTED_PIDS=()
 
 # start_bg OUT ERR CMD [ARGS...]: start CMD in the background with stdout in
@@ -125,11 +142,16 @@ stop_pid() {
   return 0
 }
 
-# kill_started: teardown — stop everything this test started.
+# kill_started: teardown — stop everything this test started.  In the
+# sandbox, then every process of the sandbox user, wherever it went (a
+# double-forked daemon, a fork bomb's children): the next test starts clean.
 kill_started() {
   local pid
   for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
   STARTED_PIDS=()
+  if [[ -n ${KV_SANDBOX_UID:-} ]]; then
+    "$ROOT/tests/sandbox/kill-user" "$KV_SANDBOX_UID" >&2 || true
+  fi
 }
 
 # start_server BIN [ARGS...]: start a kvserver on port 0 with a store file in
@@ -151,7 +173,7 @@ start_server() {
   # server's ready line must not be taken for the new one's.
   : >"$SERVER_OUT"
   : >"$SERVER_ERR"
-  start_bg "$SERVER_OUT" "$SERVER_ERR" "$bin" "${args[@]}" "$@"
+  start_bg "$SERVER_OUT" "$SERVER_ERR" "$SANDBOX" "$bin" "${args[@]}" "$@"
   SERVER_PID=$BG_PID
   if ! wait_for_line "$SERVER_OUT" '^listening on .*:[0-9]+$' 5 "$SERVER_PID" "$SERVER_ERR"; then
     echo "hint: the server must print its ready line 'listening on ADDR:PORT' on stdout (then fflush)" >&2
