@@ -29,9 +29,10 @@ RESP="$ROOT/tests/helpers/resp.py"
 
 # Every student program a test starts goes through "$SANDBOX" (put it first,
 # before valgrind or strace, after timeout).  With KV_SANDBOX_UID set (the
-# grader, as root, with --sandbox), it runs as that unprivileged user, in its
-# own process group, under limits (tests/sandbox/exec); unset, it runs the
-# command unchanged.
+# grader, as root, with --sandbox), it runs as that unprivileged user, under
+# limits (tests/sandbox/exec), in the process group of the `timeout` in
+# front of it, if any; every process of that user is killed after each test
+# (kill_started).  Unset, it runs the command unchanged.
 SANDBOX="$ROOT/tests/sandbox/exec"
 if [[ -n ${KV_SANDBOX_UID:-} ]]; then
   # bats runs under umask 077 (the grader's choice: its preprocessed test
@@ -40,8 +41,27 @@ if [[ -n ${KV_SANDBOX_UID:-} ]]; then
   # run directory (0711, no listing), create files in the test's (1777,
   # sticky), read what the test prepares for them (umask 022).
   chmod 0711 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" 2>/dev/null
-  [[ -n ${BATS_TEST_TMPDIR:-} && -d $BATS_TEST_TMPDIR ]] && chmod 1777 "$BATS_TEST_TMPDIR"
-  umask 022
+  # A student's process that keeps a test's pipe open (a fork bomb's
+  # survivors, a child holding stdout) would keep `run` waiting for ever:
+  # bats 1.8.2's BATS_TEST_TIMEOUT does not stop it.  Once this test has
+  # run that long, every process of the sandbox user is killed; the test
+  # then fails on its own.  The watchdog ends with the test.
+  sandbox_watchdog() {
+    local test_pid=$1 secs=$2 i
+    for ((i = 0; i < secs * 5; i++)); do
+      sleep 0.2
+      kill -0 "$test_pid" 2>/dev/null || return 0
+    done
+    "$ROOT/tests/sandbox/kill-user" "$KV_SANDBOX_UID"
+  }
+  # In a test only (bats also reads this file to list the tests).
+  if [[ -n ${BATS_TEST_TMPDIR:-} && -d $BATS_TEST_TMPDIR ]]; then
+    chmod 1777 "$BATS_TEST_TMPDIR"
+    umask 022
+    test_pid=$BASHPID                  # expanded after the fork, it would be the watchdog's
+    sandbox_watchdog "$test_pid" "${BATS_TEST_TIMEOUT:-120}" </dev/null >/dev/null 2>&1 3>&- &
+    disown
+  fi
 fi
 
 STARTED_PIDS=()

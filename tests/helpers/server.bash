@@ -517,17 +517,19 @@ $(cat "$SERVER_OUT")"
 }
 
 # check_handlers_safe DIR...: the signal handlers in these source directories
-# (of the tree under test, or of this tree when BIN_ROOT holds no sources, as
-# in a sanitized build) call only async-signal-safe functions.  A printf in a
+# (of the tree under test; of this tree only when BIN_ROOT is one of its
+# build directories, as in a sanitized build: a graded tree without sources
+# must not be credited with the reference's) call only async-signal-safe
+# functions.  A printf in a
 # handler works a thousand times, then deadlocks: no run shows it, the source
 # does (tests/helpers/handler_check.py).
 check_handlers_safe() {
   local dirs=() d
   for d in "$@"; do
-    if compgen -G "$BIN_ROOT/$d/*.c" >/dev/null; then
-      dirs+=("$BIN_ROOT/$d")
-    else
+    if ! compgen -G "$BIN_ROOT/$d/*.c" >/dev/null && [[ $BIN_ROOT == "$ROOT"/build/* ]]; then
       dirs+=("$ROOT/$d")
+    else
+      dirs+=("$BIN_ROOT/$d")
     fi
   done
   # As the sandbox user: the sources are the student's, and may be links to
