@@ -10,10 +10,12 @@
 #   make fuzz / stress / bench  longer runs, not part of make test
 #   make handout      handout.md as HTML with its diagrams, in build/handout/
 #   make submission   what a student hands in: submission.tar.gz
-#   make starter / check-grader / test-fresh   instructors only (not in the
-#                     students' tree): the students' tree, starter/ and
-#                     starter.tar.gz / check the grader / make test, grade and
-#                     run on a new minimal Debian 12 (as root)
+#   make starter / check-grader / test-fresh / autograder / test-autograder
+#                     instructors only (not in the students' tree): the
+#                     students' tree, starter/ and starter.tar.gz / check the
+#                     grader / make test, grade and run on a new minimal
+#                     Debian 12 (as root) / Gradescope's autograder.zip / that
+#                     zip graded end to end in a new Debian 12 root (as root)
 #
 # The objects of common/ are compiled once and linked into every program that
 # needs them.  Header dependencies are tracked with -MMD -MP, so editing a .h
@@ -201,6 +203,17 @@ ifneq ($(wildcard tests/fresh-machine),)
 # root: make test, make grade (full marks), make run + ./client.py.
 test-fresh:
 	tests/fresh-machine
+endif
+
+# Gradescope's autograder.zip (tests/autograder/build-zip: setup.sh,
+# run_autograder, this tree's committed HEAD; HIDDEN=DIR adds hidden tests),
+# and its end-to-end test in a fresh minimal Debian 12 root (as root).
+ifneq ($(wildcard tests/autograder/build-zip),)
+.PHONY: autograder test-autograder
+autograder:
+	tests/autograder/build-zip -o autograder.zip $(if $(HIDDEN),--hidden $(HIDDEN))
+test-autograder:
+	tests/autograder/test-e2e
 endif
 
 clean:

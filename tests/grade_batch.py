@@ -13,6 +13,11 @@ score per stage and milestone in extra_data) and its report go to
 gradebook.d/NAME.json and NAME.txt beside the CSV; a rerun skips the
 submissions already graded there (--regrade to grade them again).
 
+Run as root, each job grades in the sandbox (tests/grade --sandbox) as its
+own user: job slot i is kvgrade{i} (created by tests/sandbox/setup-users),
+since process limits and kill-user work per uid; every process of that user
+is killed when its submission is done.  --no-sandbox turns this off.
+
 The CSV has one row per submission: name, status (graded, build failed,
 timed out, could not grade, bad archive), make's exit status, points per
 stage and per milestone, total, maximum and the seconds it took.
@@ -21,6 +26,7 @@ import concurrent.futures
 import csv
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
@@ -112,8 +118,27 @@ def sums(tests, key):
     return out
 
 
-def grade_one(grade_cmd, name, source, out_dir, extra_args, timeout):
-    """Grades one submission in a child process; returns its CSV row."""
+def grade_one(grade_cmd, name, source, out_dir, extra_args, timeout, users=None):
+    """Grades one submission in a child process, as a free sandbox user
+    taken from users (a queue) if given; returns its CSV row."""
+    if users is None:
+        return grade_as(grade_cmd, name, source, out_dir, extra_args, timeout)
+    user = users.get()
+    try:
+        return grade_as(grade_cmd, name, source, out_dir,
+                        extra_args + ["--sandbox", "--sandbox-user", user], timeout, user)
+    finally:
+        kill_user(user)
+        users.put(user)
+
+
+def kill_user(user):
+    subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                 "sandbox", "kill-user"), user],
+                   stdin=subprocess.DEVNULL, check=False)
+
+
+def grade_as(grade_cmd, name, source, out_dir, extra_args, timeout, user=None):
     start = time.time()
     row = {"name": name, "status": "graded", "make": "", "total": 0, "max": 0}
     json_path = os.path.join(out_dir, name + ".json")
@@ -136,6 +161,8 @@ def grade_one(grade_cmd, name, source, out_dir, extra_args, timeout):
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+                if user:                # its student processes, before the next job
+                    kill_user(user)
                 rc = None
         if rc is None:
             row["status"] = f"timed out after {timeout} s"
@@ -203,10 +230,27 @@ def run_batch(args, grade_path, stage_keys, milestone_ids):
         extra_args += ["--extra", os.path.abspath(args.extra)]
     for s in args.stage or []:
         extra_args += ["--stage", s]
+    if args.filter:
+        extra_args += ["--filter", args.filter]
     grade_cmd = [sys.executable, grade_path]
+    users = None
+    if os.geteuid() == 0 and not args.no_sandbox:
+        setup = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox", "setup-users")
+        if subprocess.run([setup, str(args.jobs)], stdout=subprocess.DEVNULL,
+                          check=False).returncode != 0:
+            print("batch: could not create the sandbox users (tests/sandbox/setup-users)",
+                  file=sys.stderr)
+            return 3
+        users = queue.Queue()
+        for i in range(args.jobs):
+            users.put(f"kvgrade{i}")
+        print(f"batch: sandboxed, as kvgrade0..kvgrade{args.jobs - 1}", file=sys.stderr)
+    elif os.geteuid() == 0:
+        print("batch: warning: --no-sandbox as root: the students' code runs as root",
+              file=sys.stderr)
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = {pool.submit(grade_one, grade_cmd, n, p, out_dir, extra_args,
-                               args.submission_timeout): n for n, p in todo}
+                               args.submission_timeout, users): n for n, p in todo}
         for fut in concurrent.futures.as_completed(futures):
             row = fut.result()
             rows[row["name"]] = row

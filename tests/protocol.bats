@@ -12,7 +12,7 @@ setup() {
 }
 
 @test "protocol: parser cases, whole / byte by byte / random pieces" {
-  run timeout 30 "$PROTOCOL_TEST"
+  run timeout 30 "$SANDBOX" "$PROTOCOL_TEST"
   [[ $status -eq 0 ]] || fail "parser unit tests failed:
 $output"
   assert_output --regexp '[0-9]+ passed, 0 failed$'
@@ -21,7 +21,7 @@ $output"
 @test "protocol: parser cases under valgrind: no errors, no leaks" {
   skip_if_asan "$PROTOCOL_TEST"
   local log=$BATS_TEST_TMPDIR/valgrind.log
-  run timeout 120 valgrind --error-exitcode=99 --leak-check=full \
+  run timeout 120 "$SANDBOX" valgrind --error-exitcode=99 --leak-check=full \
     --show-leak-kinds=all --errors-for-leak-kinds=all --log-file="$log" "$PROTOCOL_TEST"
   [[ $status -eq 0 ]] || fail "exit status $status under valgrind; its report:
 $(cat "$log")"

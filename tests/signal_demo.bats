@@ -76,7 +76,7 @@ show_output() {
 # start_demo [ARGS...]: start signal_demo in the background and wait for its
 # last start line; sets PID.
 start_demo() {
-  start_bg "$OUT" "$ERR" "$SIGNAL_DEMO" "$@"
+  start_bg "$OUT" "$ERR" "$SANDBOX" "$SIGNAL_DEMO" "$@"
   PID=$BG_PID
   wait_for_line "$OUT" '^SIGSTOP cannot be caught: ' 5 "$PID" ||
     fail "signal_demo $* never printed its start lines within 5 s
@@ -329,7 +329,7 @@ exiting"
 
 # bats test_tags=milestone:0a
 @test "signal_demo: an unknown option gives the usage on stderr and status 2" {
-  run --separate-stderr timeout 5 "$SIGNAL_DEMO" --bogus
+  run --separate-stderr timeout 5 "$SANDBOX" "$SIGNAL_DEMO" --bogus
   [[ $status -eq 2 && -z $output && $stderr == *usage* ]] ||
     fail "ran: signal_demo --bogus
 expected: exit status 2, nothing on stdout, a usage message on stderr
@@ -342,7 +342,7 @@ $stderr"
 
 # bats test_tags=milestone:0a
 @test "signal_demo: --help gives the usage on stdout and status 0" {
-  run --separate-stderr timeout 5 "$SIGNAL_DEMO" --help
+  run --separate-stderr timeout 5 "$SANDBOX" "$SIGNAL_DEMO" --help
   [[ $status -eq 0 && $output == *usage* && -z $stderr ]] ||
     fail "ran: signal_demo --help
 expected: exit status 0, a usage message on stdout, nothing on stderr
@@ -364,7 +364,7 @@ $output"
 # ROW[N] (the line for number N), NAME_OF[N] (its name without SIG) and
 # DUPLICATES (numbers or names given on more than one row).
 run_list() {
-  run --separate-stderr timeout 5 "$SIGNAL_DEMO" --list
+  run --separate-stderr timeout 5 "$SANDBOX" "$SIGNAL_DEMO" --list
   [[ $status -eq 0 ]] || fail "signal_demo --list: expected exit status 0, got $status
 --- stdout:
 $output
@@ -452,7 +452,7 @@ $output"
 # the program announces first; it differs from run to run), then _exit(3).
 # bats test_tags=points:2,milestone:0d
 @test "signal_demo: --crash reports the fault address, exit status 3" {
-  run --separate-stderr timeout 5 "$SIGNAL_DEMO" --crash
+  run --separate-stderr timeout 5 "$SANDBOX" "$SIGNAL_DEMO" --crash
   local addr
   addr=$(sed -nE 's/^crash: writing to (0x[0-9a-f]+).*/\1/p' <<<"$output")
   [[ $status -eq 3 && -n $addr && $addr != 0x0 &&
@@ -543,7 +543,7 @@ write end (F_SETFL, not F_SETFD: O_NONBLOCK is a file status flag)"
 # self-pipe and end on SIGTERM.  See tests/helpers/signal_flood.py.
 # bats test_tags=points:3,milestone:0b
 @test "signal_demo: flooded with signals while stdout is not read, it still ends on SIGTERM" {
-  run timeout 60 python3 "$ROOT/tests/helpers/signal_flood.py" "$SIGNAL_DEMO"
+  run timeout 60 python3 "$ROOT/tests/helpers/signal_flood.py" "$SANDBOX" "$SIGNAL_DEMO"
   [[ $status -eq 0 ]] || fail "signal flood (stdout not read, then read again, then SIGTERM):
 $output$( ((status == 124)) && echo "
 (the check itself did not finish within 60 s)")"
@@ -565,7 +565,7 @@ cpu_ticks() {
   mkfifo "$fifo"
   exec {rd}<>"$fifo"                  # a reader, so opening it to write won't block
   # exec_stdio_only: signal_demo must not inherit our end of the FIFO.
-  start_bg "$fifo" "$ERR" exec_stdio_only "$SIGNAL_DEMO"
+  start_bg "$fifo" "$ERR" exec_stdio_only "$SANDBOX" "$SIGNAL_DEMO"
   PID=$BG_PID
   read -r -t 5 -u "$rd" first || true
   exec {rd}<&-                        # what head -1 does: read a line, go
@@ -634,7 +634,7 @@ exec_stdio_only() {
   fi
   command -v valgrind >/dev/null || fail "valgrind is not installed (make deps)"
   local log=$BATS_TEST_TMPDIR/valgrind.log sig
-  start_bg "$OUT" "$ERR" exec_stdio_only timeout 120 valgrind --error-exitcode=99 \
+  start_bg "$OUT" "$ERR" exec_stdio_only timeout 120 "$SANDBOX" valgrind --error-exitcode=99 \
     --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
     --track-fds=yes --log-file="$log" "$SIGNAL_DEMO"
   PID=$BG_PID

@@ -28,6 +28,43 @@ KV_EPOLL="${KV_EPOLL:-$BIN_ROOT/stages/epoll/kvserver-epoll}"
 CLIENT_PY="$ROOT/client.py"
 RESP="$ROOT/tests/helpers/resp.py"
 
+# Every student program a test starts goes through "$SANDBOX" (put it first,
+# before valgrind or strace, after timeout).  With KV_SANDBOX_UID set (the
+# grader, as root, with --sandbox), it runs as that unprivileged user, under
+# limits (tests/sandbox/exec), in the process group of the `timeout` in
+# front of it, if any; every process of that user is killed after each test
+# (kill_started).  Unset, it runs the command unchanged.
+SANDBOX="$ROOT/tests/sandbox/exec"
+if [[ -n ${KV_SANDBOX_UID:-} ]]; then
+  # bats runs under umask 077 (the grader's choice: its preprocessed test
+  # sources, hidden ones included, are then 0600 in BATS_RUN_TMPDIR).  The
+  # student's programs must still reach this test's directory: traverse the
+  # run directory (0711, no listing), create files in the test's (1777,
+  # sticky), read what the test prepares for them (umask 022).
+  chmod 0711 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" 2>/dev/null
+  # A student's process that keeps a test's pipe open (a fork bomb's
+  # survivors, a child holding stdout) would keep `run` waiting for ever:
+  # bats 1.8.2's BATS_TEST_TIMEOUT does not stop it.  Once this test has
+  # run that long, every process of the sandbox user is killed; the test
+  # then fails on its own.  The watchdog ends with the test.
+  sandbox_watchdog() {
+    local test_pid=$1 secs=$2 i
+    for ((i = 0; i < secs * 5; i++)); do
+      sleep 0.2
+      kill -0 "$test_pid" 2>/dev/null || return 0
+    done
+    "$ROOT/tests/sandbox/kill-user" "$KV_SANDBOX_UID"
+  }
+  # In a test only (bats also reads this file to list the tests).
+  if [[ -n ${BATS_TEST_TMPDIR:-} && -d $BATS_TEST_TMPDIR ]]; then
+    chmod 1777 "$BATS_TEST_TMPDIR"
+    umask 022
+    test_pid=$BASHPID                  # expanded after the fork, it would be the watchdog's
+    sandbox_watchdog "$test_pid" "${BATS_TEST_TIMEOUT:-120}" </dev/null >/dev/null 2>&1 3>&- &
+    disown
+  fi
+fi
+
 STARTED_PIDS=()
 
 # start_bg OUT ERR CMD [ARGS...]: start CMD in the background with stdout in
@@ -126,11 +163,16 @@ stop_pid() {
   return 0
 }
 
-# kill_started: teardown — stop everything this test started.
+# kill_started: teardown — stop everything this test started.  In the
+# sandbox, then every process of the sandbox user, wherever it went (a
+# double-forked daemon, a fork bomb's children): the next test starts clean.
 kill_started() {
   local pid
   for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
   STARTED_PIDS=()
+  if [[ -n ${KV_SANDBOX_UID:-} ]]; then
+    "$ROOT/tests/sandbox/kill-user" "$KV_SANDBOX_UID" >&2 || true
+  fi
 }
 
 # start_server BIN [ARGS...]: start a kvserver on port 0 with a store file in
@@ -152,7 +194,7 @@ start_server() {
   # server's ready line must not be taken for the new one's.
   : >"$SERVER_OUT"
   : >"$SERVER_ERR"
-  start_bg "$SERVER_OUT" "$SERVER_ERR" "$bin" "${args[@]}" "$@"
+  start_bg "$SERVER_OUT" "$SERVER_ERR" "$SANDBOX" "$bin" "${args[@]}" "$@"
   SERVER_PID=$BG_PID
   if ! wait_for_line "$SERVER_OUT" '^listening on .*:[0-9]+$' 5 "$SERVER_PID" "$SERVER_ERR"; then
     echo "hint: the server must print its ready line 'listening on ADDR:PORT' on stdout (then fflush)" >&2

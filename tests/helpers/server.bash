@@ -177,7 +177,7 @@ run_under_valgrind() {
       fd=${fd##*/}
       ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
     done
-    exec "$@"' valgrind valgrind "${VALGRIND_OPTS[@]}" --log-file="$VG_LOG" \
+    exec "$@"' valgrind "$SANDBOX" valgrind "${VALGRIND_OPTS[@]}" --log-file="$VG_LOG" \
     "$SERVER_BIN" -p 0 -d "$SERVER_STORE" "$@"
   SERVER_PID=$BG_PID
   wait_for_line "$SERVER_OUT" '^listening on .*:[0-9]+$' 30 "$SERVER_PID" "$SERVER_ERR" || {
@@ -384,16 +384,16 @@ check_connect_loop() {
 check_usage_errors() {
   local bin=$SERVER_BIN tmp=$BATS_TEST_TMPDIR
   [[ -x $bin ]] || fail "server binary not built: $bin (run make)"
-  run --separate-stderr timeout -k 2 5 "$bin" -p 0 -d "$tmp/s.aof" --no-such-option
+  run --separate-stderr timeout -k 2 5 "$SANDBOX" "$bin" -p 0 -d "$tmp/s.aof" --no-such-option
   [[ $status -eq 2 ]] || fail "an unknown option must exit with status 2 (usage); got $status
   ran: $bin -p 0 -d FILE --no-such-option
   stdout: $output
   stderr: $stderr"
   [[ -n $stderr ]] || fail "an unknown option must print a usage message on stderr; stderr was empty"
-  run --separate-stderr timeout -k 2 5 "$bin" -d "$tmp/s.aof" -p
+  run --separate-stderr timeout -k 2 5 "$SANDBOX" "$bin" -d "$tmp/s.aof" -p
   [[ $status -eq 2 ]] || fail "an option without its value (-p at the end) must exit with status 2; got $status
   stderr: $stderr"
-  run --separate-stderr timeout -k 2 5 "$bin" -h
+  run --separate-stderr timeout -k 2 5 "$SANDBOX" "$bin" -h
   [[ $status -eq 0 && $output == *-p* && $output == *--fsync* ]] ||
     fail "-h must print the usage (naming -p and --fsync) on stdout and exit 0; got status $status
   stdout: $output"
@@ -404,7 +404,7 @@ check_bad_values() {
   [[ -x $bin ]] || fail "server binary not built: $bin (run make)"
   for args in "--fsync sometimes" "-p notaport" "-p 70000" "$@"; do
     # shellcheck disable=SC2086
-    run --separate-stderr timeout -k 2 5 "$bin" -d "$tmp/s.aof" -p 0 $args
+    run --separate-stderr timeout -k 2 5 "$SANDBOX" "$bin" -d "$tmp/s.aof" -p 0 $args
     [[ $status -eq 1 ]] || fail "a bad option value ($args) must exit with status 1; got $status
   stdout: $output
   stderr: $stderr"
@@ -417,7 +417,7 @@ $stderr"
 
 check_port_in_use() {
   start_kv
-  run --separate-stderr timeout -k 2 5 "$SERVER_BIN" -p "$SERVER_PORT" -d "$BATS_TEST_TMPDIR/other.aof"
+  run --separate-stderr timeout -k 2 5 "$SANDBOX" "$SERVER_BIN" -p "$SERVER_PORT" -d "$BATS_TEST_TMPDIR/other.aof"
   [[ $status -eq 1 ]] || fail "a second server on the same port must exit with status 1; got $status
   stdout: $output
   stderr: $stderr"
@@ -432,7 +432,7 @@ check_unusable_store() {
   [[ -x $bin ]] || fail "server binary not built: $bin (run make)"
   local store
   for store in "$tmp" "$tmp/no/such/dir/store.aof"; do
-    run --separate-stderr timeout -k 2 5 "$bin" -p 0 -d "$store"
+    run --separate-stderr timeout -k 2 5 "$SANDBOX" "$bin" -p 0 -d "$store"
     [[ $status -eq 1 ]] || fail "a store file that cannot be opened (-d $store) must make the server exit with status 1; got $status
   stdout: $output
   stderr: $stderr"
@@ -546,20 +546,25 @@ $(cat "$SERVER_OUT")"
 }
 
 # check_handlers_safe DIR...: the signal handlers in these source directories
-# (of the tree under test, or of this tree when BIN_ROOT holds no sources, as
-# in a sanitized build) call only async-signal-safe functions.  A printf in a
+# (of the tree under test; of this tree only when BIN_ROOT is one of its
+# build directories, as in a sanitized build: a graded tree without sources
+# must not be credited with the reference's) call only async-signal-safe
+# functions.  A printf in a
 # handler works a thousand times, then deadlocks: no run shows it, the source
 # does (tests/helpers/handler_check.py).
 check_handlers_safe() {
   local dirs=() d
   for d in "$@"; do
-    if compgen -G "$BIN_ROOT/$d/*.c" >/dev/null; then
-      dirs+=("$BIN_ROOT/$d")
-    else
+    if ! compgen -G "$BIN_ROOT/$d/*.c" >/dev/null && [[ $BIN_ROOT == "$ROOT"/build/* ]]; then
       dirs+=("$ROOT/$d")
+    else
+      dirs+=("$BIN_ROOT/$d")
     fi
   done
-  run timeout 30 "$PYTHON" "$ROOT/tests/helpers/handler_check.py" "${dirs[@]}"
+  # As the sandbox user: the sources are the student's, and may be links to
+  # files only root can read.  The script comes on stdin: the grader's tree
+  # may be out of that user's reach.
+  run timeout 30 "$SANDBOX" "$PYTHON" - "${dirs[@]}" <"$ROOT/tests/helpers/handler_check.py"
   ((status == 0)) || fail "tests/helpers/handler_check.py ${dirs[*]}: exit status $status
 $output
 hint: a handler may only set a volatile sig_atomic_t flag (or write() to a
@@ -568,6 +573,9 @@ self-pipe); do the work in the main loop (handout.md, section "Async-signal safe
 
 # limited_server ULIMIT_OPTIONS: from now on, SERVER_BIN runs the server
 # under these ulimit options (e.g. "-n 32"), through a small wrapper script.
+# start_server runs the wrapper through "$SANDBOX": the ulimit comes after
+# the sandbox's own limits (which would replace it), and it can only lower
+# them.
 limited_server() {
   local script=$BATS_TEST_TMPDIR/limited-server
   printf '#!/usr/bin/env bash\nulimit %s || exit 99\nexec %q "$@"\n' "$1" "$SERVER_BIN" >"$script"

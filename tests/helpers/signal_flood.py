@@ -3,7 +3,9 @@
 that it still works: the test behind "the self-pipe's write end must be
 non-blocking".
 
-    signal_flood.py PROGRAM
+    signal_flood.py [WRAPPER...] PROGRAM
+
+(WRAPPER: tests/sandbox/exec, which keeps PROGRAM's pid.)
 
 Why: while stdout is a pipe nobody reads, the main loop blocks in write()
 and stops reading the self-pipe; every signal still adds a record to it.
@@ -143,9 +145,9 @@ def drain(stream, sink):
         sink.append(chunk)
 
 
-def run(program):
+def run(command):
     errors = tempfile.TemporaryFile()
-    proc = subprocess.Popen([program], stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=errors)
     level_fd = -1
     try:
@@ -205,7 +207,7 @@ def run(program):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2:
         print(__doc__)
         sys.exit(2)
-    sys.exit(run(sys.argv[1]))
+    sys.exit(run(sys.argv[1:]))
