@@ -53,7 +53,7 @@ uid_of() { awk '/^Uid:/ {print $2}' "/proc/$1/status"; }
   assert_success
   local gid
   gid=$(id -g "$SBX_USER")
-  assert_line --index 0 "$SBX_UID $gid 256 300 1048576 4194304 4096"
+  assert_line --index 0 "$SBX_UID $gid 256 300 1048576 4194304 16384"
   assert_line --index 1 --partial "CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNewPrivs: 1"
   # The hard limits too: the program cannot raise them back.
   run timeout 5 "$SANDBOX/exec" bash -c 'ulimit -n 8192'
