@@ -327,7 +327,7 @@ exiting"
 
 # --------------------------------------------------------------- options
 
-# bats test_tags=milestone:0a
+# bats test_tags=milestone:0d
 @test "signal_demo: an unknown option gives the usage on stderr and status 2" {
   run --separate-stderr timeout 5 "$SANDBOX" "$SIGNAL_DEMO" --bogus
   [[ $status -eq 2 && -z $output && $stderr == *usage* ]] ||
@@ -340,7 +340,7 @@ $output
 $stderr"
 }
 
-# bats test_tags=milestone:0a
+# bats test_tags=milestone:0d
 @test "signal_demo: --help gives the usage on stdout and status 0" {
   run --separate-stderr timeout 5 "$SANDBOX" "$SIGNAL_DEMO" --help
   [[ $status -eq 0 && $output == *usage* && -z $stderr ]] ||
