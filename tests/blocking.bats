@@ -265,3 +265,8 @@ teardown() { kill_started; }
 @test "blocking: one SIGINT stops the server while it is blocked in write() to a client that never reads, within 2 s" {
   check_sigint_blocked_in_write
 }
+
+# bats test_tags=stage1,milestone:1c,points:2
+@test "blocking: --fsync everysec: a SET is fsync'ed within about a second while nothing else happens" {
+  check_everysec_idle
+}

@@ -266,3 +266,8 @@ $(cat "$SERVER_ERR")"
     fail "-v logs go to stderr; stdout must hold only the ready line, but it has:
 $(cat "$SERVER_OUT")"
 }
+
+# bats test_tags=stage3,milestone:3a,points:1
+@test "epoll: --fsync everysec: a SET is fsync'ed within about a second while nothing else happens" {
+  check_everysec_idle
+}

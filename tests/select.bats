@@ -398,3 +398,8 @@ $out"
 @test "select: valgrind after two SIGINTs 1 ms apart: no errors, no leaks, only stdio open" {
   check_double_sigint_valgrind
 }
+
+# bats test_tags=stage2,milestone:2f,points:2
+@test "select: --fsync everysec: a SET is fsync'ed within about a second while nothing else happens" {
+  check_everysec_idle
+}

@@ -680,6 +680,39 @@ check_durability_order() {
   ((status == 0)) || fail "$output"
 }
 
+# fsyncs_in TRACE: how many fsync/fdatasync calls the strace output shows.
+fsyncs_in() {
+  grep -cE '^[0-9]+ +(fsync|fdatasync)\(' "$1" 2>/dev/null || true
+}
+
+# --fsync everysec: an acknowledged SET is fsync'ed within about a second
+# even when nothing else happens.  The loop must wake up for the store's
+# timer (stage 2: pselect's timeout from store_timeout_ms(); stage 1: the
+# one-second SO_RCVTIMEO on every blocking accept/read), not sleep until the
+# next request comes.  The second SET comes right after an fsync, so only the
+# timer can sync it.
+check_everysec_idle() {
+  local trace=$BATS_TEST_TMPDIR/strace.out k="e$SEED"
+  traced_server "$trace" 'trace=fsync,fdatasync' --fsync everysec
+  exchange "SET ${k}1 first\r\n" '+OK\r\n' --label "SET before an idle time (--fsync everysec)"
+  wait_until 4 eval '(( $(fsyncs_in "$trace") >= 1 ))' ||
+    fail "--fsync everysec: no fsync/fdatasync within 4 s of an acknowledged SET, with nothing else happening
+  hint: the loop must not sleep past the store's next fsync: with select, give pselect
+  the timeout store_timeout_ms() returns (then call store_sync); a blocking server must
+  wake up at least once a second (SO_RCVTIMEO on the listening and client sockets)
+  (handout.md, sections \"Milestone 1c — durability: the store before the reply\" and
+  \"Timers in an event loop\")"
+  local before
+  before=$(fsyncs_in "$trace")
+  exchange "SET ${k}2 second\r\n" '+OK\r\n' --label "SET right after an fsync (--fsync everysec)"
+  wait_until 4 eval '(( $(fsyncs_in "$trace") > before ))' ||
+    fail "--fsync everysec: a SET made right after an fsync was still not fsync'ed 4 s later,
+  with no other request coming (fsync/fdatasync calls: $before before it, $(fsyncs_in "$trace") after)
+  hint: only a timer can sync it: the loop must wake up when store_timeout_ms() says,
+  not when the next request arrives (handout.md, section \"Timers in an event loop\")"
+  stop_traced 10
+}
+
 # The shutdown handlers are installed by sigaction() without SA_RESTART (a
 # blocked accept/read/select must fail with EINTR) and without SA_RESETHAND
 # (signal() under -std=c11: the second Ctrl-C would kill the server with no
