@@ -403,3 +403,8 @@ $out"
 @test "select: --fsync everysec: a SET is fsync'ed within about a second while nothing else happens" {
   check_everysec_idle
 }
+
+# bats test_tags=stage2,milestone:2g,points:2
+@test "select: no window for a lost Ctrl-C: SIGINT/SIGTERM blocked outside pselect (or a self-pipe), shown by strace" {
+  check_signal_race
+}

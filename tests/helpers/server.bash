@@ -713,6 +713,19 @@ check_everysec_idle() {
   stop_traced 10
 }
 
+# The select loop cannot miss a shutdown signal: SIGINT/SIGTERM blocked
+# outside pselect (or a self-pipe in the read set).  A timing test would
+# need luck to hit the window; the system calls show it every time.
+check_signal_race() {
+  local trace=$BATS_TEST_TMPDIR/strace.out
+  traced_server "$trace" 'trace=pselect6,select,rt_sigprocmask,pipe,pipe2'
+  exchange 'PING\r\n' '+PONG\r\n'
+  exchange "SET r$SEED v\r\nGET r$SEED\r\n" '+OK\r\n$1\r\nv\r\n'
+  stop_traced 10
+  run timeout 30 "$PYTHON" "$TRACE_CHECK" race "$trace"
+  ((status == 0)) || fail "$output"
+}
+
 # The shutdown handlers are installed by sigaction() without SA_RESTART (a
 # blocked accept/read/select must fail with EINTR) and without SA_RESETHAND
 # (signal() under -std=c11: the second Ctrl-C would kill the server with no

@@ -17,6 +17,14 @@
         without SA_RESTART and without SA_RESETHAND; SIGPIPE and SIGXFSZ
         ignored (SigIgn).
 
+    trace_check.py race TRACE
+        TRACE is `strace -f -e trace=pselect6,select,rt_sigprocmask,pipe,pipe2`
+        of a select server that served a few requests, then got SIGINT.  A
+        shutdown signal must never be able to slip in between "test the
+        flag" and "go to sleep": either SIGINT and SIGTERM are blocked
+        (rt_sigprocmask) before the loop and every wait is a pselect that
+        unblocks them, or every wait watches a self-pipe's read end.
+
 Exit status 0 if the check passed, 1 with the reason on stdout.
 """
 import re
@@ -151,8 +159,68 @@ def dispositions(trace, status_path):
             "(handout.md, section \"Signals\")")
 
 
+RACE_HINT = """  hint: block SIGINT and SIGTERM (sigprocmask) before the loop and wait in
+  pselect() with the mask that lets them in: the signal can then only arrive
+  while the server sleeps (or use a self-pipe the handler writes to, watched
+  by select); with plain select() a Ctrl-C that lands just before the call
+  is noticed only when the next client does something (handout.md, section
+  "Signals without the race")"""
+
+SHUTDOWN_SIGNALS = {"INT", "TERM", "SIGINT", "SIGTERM"}
+
+
+def mask_of(args):
+    """The signal mask pselect6 was given (a set of names), or None (NULL)."""
+    m = re.search(r"(?:sigmask=\[|\{\[)([^\]]*)\]", args)
+    return set(m.group(1).split()) if m else None
+
+
+def read_set(args):
+    m = re.match(r"\s*\d+,\s*\[([^\]]*)\]", args)
+    return {int(x) for x in m.group(1).split() if x.isdigit()} if m else set()
+
+
+def race(trace):
+    waits, pipes, blocked_first = [], set(), False
+    for _i, name, args, _result, raw in calls(trace):
+        if name == "rt_sigprocmask" and not waits:
+            m = re.match(r"\s*(SIG_BLOCK|SIG_SETMASK),\s*\[([^\]]*)\]", args)
+            if m and {"INT", "TERM"} <= {x.replace("SIG", "", 1) for x in m.group(2).split()}:
+                blocked_first = True
+        elif name in ("pipe", "pipe2"):
+            m = re.match(r"\s*\[(\d+),\s*(\d+)\]", args)
+            if m:
+                pipes.add(int(m.group(1)))
+        elif name in ("select", "pselect6"):
+            waits.append((name, args, raw))
+    if not waits:
+        return ("the server never waited in select() or pselect() while it served "
+                "requests\n" + RACE_HINT)
+    if pipes and all(read_set(a) & pipes for _n, a, _r in waits):
+        return None                     # the self-pipe trick
+    problems = []
+    if not blocked_first:
+        problems.append("SIGINT and SIGTERM are not blocked (sigprocmask SIG_BLOCK) "
+                        "before the loop's first wait")
+    plain = [r for n, a, r in waits if n != "pselect6" or mask_of(a) is None]
+    if plain:
+        problems.append(f"{len(plain)} of {len(waits)} waits take no signal mask "
+                        f"(plain select), e.g.\n    {plain[0]}")
+    closed = [r for n, a, r in waits
+              if n == "pselect6" and mask_of(a) and mask_of(a) & SHUTDOWN_SIGNALS]
+    if closed:
+        problems.append("pselect keeps SIGINT/SIGTERM blocked while it sleeps, e.g.\n"
+                        f"    {closed[0]}")
+    if not problems:
+        return None
+    return ("a shutdown signal can be missed:\n  - " + "\n  - ".join(problems) +
+            "\n" + RACE_HINT)
+
+
 def main():
-    if len(sys.argv) >= 4 and sys.argv[1] == "order":
+    if len(sys.argv) == 3 and sys.argv[1] == "race":
+        why = race(sys.argv[2])
+    elif len(sys.argv) >= 4 and sys.argv[1] == "order":
         why = order(sys.argv[2], sys.argv[3], sys.argv[4:])
     elif len(sys.argv) == 4 and sys.argv[1] == "dispositions":
         why = dispositions(sys.argv[2], sys.argv[3])
