@@ -36,3 +36,15 @@ $output"
   ! grep -qE '^(0a|0b|0d|1|2)' <<<"$output" || fail "other milestones were graded:
 $output"
 }
+
+@test "grader: the handout's milestone table gives each milestone the points the tests carry" {
+  run --separate-stderr timeout 30 "$ROOT/tests/grade" --list-milestones
+  ((status == 0)) || fail "tests/grade --list-milestones: status $status"
+  local id pts title row got
+  while read -r id pts title; do
+    [[ $id == 3* ]] && continue                  # stage 3 lives in docs/going-further.md
+    row=$(grep -E "^\| ☐ \| $id \|" "$ROOT/handout.md") || fail "no row for milestone $id in handout.md's table"
+    got=$(awk -F'|' '{gsub(/ /, "", $5); print $5}' <<<"$row")
+    [[ $got == "$pts" ]] || fail "handout.md says milestone $id is worth $got points; its tests carry $pts"
+  done <<<"$output"
+}
