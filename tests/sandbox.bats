@@ -56,7 +56,7 @@ uid_of() { awk '/^Uid:/ {print $2}' "/proc/$1/status"; }
   assert_line --index 0 "$SBX_UID $gid 256 300 1048576 4194304 16384"
   assert_line --index 1 --partial "CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNewPrivs: 1"
   # The hard limits too: the program cannot raise them back.
-  run timeout 5 "$SANDBOX/exec" bash -c 'ulimit -n 8192'
+  run timeout 5 "$SANDBOX/exec" bash -c 'ulimit -n 32768'
   assert_failure
   # KV_SANDBOX_LIMITS overrides; valgrind gets no address-space limit.
   run timeout 5 env KV_SANDBOX_LIMITS="nproc=10 as=0" "$SANDBOX/exec" bash -c 'echo $(ulimit -u) $(ulimit -v)'
