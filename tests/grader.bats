@@ -48,3 +48,15 @@ $output"
     [[ $got == "$pts" ]] || fail "handout.md says milestone $id is worth $got points; its tests carry $pts"
   done <<<"$output"
 }
+
+@test "grader: every milestone has its section, 'Milestone ID — title', where failures send students" {
+  run --separate-stderr timeout 30 "$ROOT/tests/grade" --list-milestones
+  ((status == 0)) || fail "tests/grade --list-milestones: status $status"
+  local id pts title doc
+  while read -r id pts title; do
+    doc=$ROOT/handout.md
+    [[ $id == 3* ]] && doc=$ROOT/docs/going-further.md
+    grep -qxF "### Milestone $id — $title" "$doc" ||
+      fail "no section '### Milestone $id — $title' in ${doc#"$ROOT"/}"
+  done <<<"$output"
+}
