@@ -887,3 +887,20 @@ $output"
 $output"
   server_alive
 }
+
+# -v: a client's life is logged on stderr (connection, state changes,
+# closing); stdout keeps only the ready line.
+check_verbose_log() {
+  start_kv -v
+  local before
+  before=$(wc -l <"$SERVER_ERR")
+  exchange 'PING\r\n' '+PONG\r\n'
+  # One line at least when the client connects, one more when it leaves.
+  wait_until 3 eval "(( \$(wc -l <$SERVER_ERR) >= before + 2 ))" ||
+    fail "with -v, a client that connects, sends PING and leaves must produce log lines on stderr
+  (its connection, its state changes, its closing); stderr had $before line(s) before and now:
+$(cat "$SERVER_ERR")"
+  [[ ! -s $SERVER_OUT || $(grep -vcE '^listening on ' "$SERVER_OUT") -eq 0 ]] ||
+    fail "-v logs go to stderr; stdout must hold only the ready line, but it has:
+$(cat "$SERVER_OUT")"
+}
