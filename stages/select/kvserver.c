@@ -64,7 +64,6 @@
  * past its end), nor used as an index into states[]: such a connection,
  * or one over --max-clients, gets "-ERR max number of clients reached"
  * and is closed, as Redis does.
-
  */
 
 /* Descriptors the server itself needs (stdio, the listening socket, the
