@@ -29,15 +29,21 @@ teardown() {
   return 0
 }
 
+# reachable_server: a copy of the select server the sandbox user can run
+# (this tree may sit under a directory it cannot enter, a clone in /root;
+# a student's tree never does when graded: tests/grade copies it).
+reachable_server() {
+  local server=$BATS_TEST_TMPDIR/kvserver
+  cp "$KV_SELECT" "$server" && chmod 0755 "$server" && echo "$server"
+}
+
 # uid_of PID: the real uid of PID.
 uid_of() { awk '/^Uid:/ {print $2}' "/proc/$1/status"; }
 
 @test "sandbox: exec keeps the PID and runs the server as the sandbox user" {
   SERVER_STORE=$BATS_TEST_TMPDIR/store.aof
-  # A copy the sandbox user can reach: this tree may sit under a directory
-  # it cannot enter (a clone in /root), as a student's never does when graded.
-  local server=$BATS_TEST_TMPDIR/kvserver
-  cp "$KV_SELECT" "$server" && chmod 0755 "$server"
+  local server
+  server=$(reachable_server)
   start_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" "$SANDBOX/exec" "$server" -p 0 -d "$SERVER_STORE"
   SERVER_PID=$BG_PID
   wait_for_line "$BATS_TEST_TMPDIR/out" '^listening on .*:[0-9]+$' 5 "$SERVER_PID"
@@ -143,8 +149,10 @@ uid_of() { awk '/^Uid:/ {print $2}' "/proc/$1/status"; }
   [[ ${#lines[@]} -ge 2 && ${lines[1]} == UP ]] || fail "lo is not up: $output"
   [[ -z $stderr ]] || fail "run-isolated said: $stderr"
   # A server in there is reachable on 127.0.0.1, and not from outside.
+  local server
+  server=$(reachable_server)
   run timeout 20 "$SANDBOX/run-isolated" bash -c "
-    $SANDBOX/exec $KV_SELECT -p 0 -d $BATS_TEST_TMPDIR/ns.aof >$BATS_TEST_TMPDIR/ns.out 3>&- &
+    $SANDBOX/exec $server -p 0 -d $BATS_TEST_TMPDIR/ns.aof >$BATS_TEST_TMPDIR/ns.out 3>&- &
     for i in \$(seq 100); do grep -q listening $BATS_TEST_TMPDIR/ns.out && break; sleep 0.05; done
     port=\$(sed -nE 's/.*:([0-9]+)\$/\1/p' $BATS_TEST_TMPDIR/ns.out)
     echo \$port > $BATS_TEST_TMPDIR/ns.port
