@@ -212,3 +212,22 @@ skip_if_asan() {
     skip "$1 is built with AddressSanitizer, which valgrind cannot run"
   fi
 }
+
+# capped CMD...: runs CMD with its stdout and its stderr each cut at 64 KiB
+# (the rest read and dropped), and returns CMD's exit status.  For `run` on a
+# student's program: bats keeps all that `run` captures in memory, and a
+# program that floods its output would make a test hold gigabytes.
+capped() {
+  local dir st
+  dir=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/capped.XXXXXX")
+  mkfifo "$dir/err"
+  cap_stream <"$dir/err" >"$dir/err.txt" &
+  local reader=$!
+  "$@" 2>"$dir/err" | cap_stream
+  st=${PIPESTATUS[0]}
+  wait "$reader"
+  cat "$dir/err.txt" >&2
+  rm -rf "$dir"
+  return "$st"
+}
+cap_stream() { head -c 65536; cat >/dev/null; }

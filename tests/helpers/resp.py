@@ -33,6 +33,10 @@ EXCHANGE MODE (the default): steps run in the order given, on one connection.
     --hold              print "holding" on stdout, then keep the connection
                         open, doing nothing, until killed (at most --hold-max s)
     --reset             close the connection with a reset (SO_LINGER 0)
+    --half-close        shutdown(SHUT_WR): the server reads end of file, and
+                        this side still reads (a reset after it makes the
+                        server's next write fail with EPIPE, and raise SIGPIPE)
+    --pause T           do nothing for T seconds
   Options: --host H (127.0.0.1), --timeout S per step (5), --chunk N (send
   in pieces of N bytes, TCP_NODELAY, pausing --chunk-delay s between them),
   --sentinel (after the steps, send PING and expect +PONG: proves nothing
@@ -593,6 +597,10 @@ def run_steps(conn, steps, args):
         elif kind == "reset":
             conn.close(reset=True)
             return
+        elif kind == "half_close":
+            conn.sock.shutdown(socket.SHUT_WR)
+        elif kind == "pause":
+            time.sleep(float(val))
         else:
             raise AssertionError(kind)
 
@@ -1249,11 +1257,12 @@ def main(argv):
     for name, nargs in (("send", None), ("send_file", None), ("expect", None),
                         ("expect_file", None), ("expect_re", None),
                         ("expect_unordered", None), ("expect_silence", None),
-                        ("read", None), ("touch", None), ("wait_file", None)):
+                        ("read", None), ("touch", None), ("wait_file", None),
+                        ("pause", None)):
         p.add_argument("--" + name.replace("_", "-"), dest=name, action=Step, nargs=nargs)
     p.add_argument("--send-repeat", dest="send_repeat", action=Step, nargs=2,
                    metavar=("N", "TEXT"))
-    for name in ("expect_close", "hold", "reset"):
+    for name in ("expect_close", "hold", "reset", "half_close"):
         p.add_argument("--" + name.replace("_", "-"), dest=name, action=Step, nargs=0)
     p.add_argument("--cases")
     p.add_argument("--group")
@@ -1277,7 +1286,7 @@ def main(argv):
     # step's value to its option ("--expect=-ERR...").
     takes_value = {"--send", "--send-file", "--expect", "--expect-file", "--expect-re",
                    "--expect-unordered", "--expect-silence", "--read", "--touch",
-                   "--wait-file", "--label"}
+                   "--wait-file", "--label", "--pause"}
     glued, i = [], 0
     while i < len(argv):
         if argv[i] in takes_value and i + 1 < len(argv):

@@ -369,6 +369,15 @@ check_disconnect_mid_reply() {
     resp --send "GET $key\r\n" --read 1 --reset
   done
   resp --send "GET $key\r\n" --read 1     # closes with the reply unread
+  # The case that raises SIGPIPE for sure: the client says it sends no more
+  # (FIN: the server's socket is in CLOSE_WAIT), leaves 32 MiB of replies
+  # unread so that the server is blocked in (or between) writes, then resets.
+  # A reset in CLOSE_WAIT makes the next write fail with EPIPE, and SIGPIPE.
+  for i in 1 2; do
+    resp --send "GET $key\r\nGET $key\r\nGET $key\r\nGET $key\r\nGET $key\r\nGET $key\r\nGET $key\r\nGET $key\r\n" \
+      --half-close --read 1 --pause 0.3 --reset
+    server_alive
+  done
   exchange 'PING\r\n' '+PONG\r\n' --timeout 10 --label "PING from a new client after 7 clients left in the middle of a 4 MiB reply"
   server_alive
 }
@@ -384,16 +393,16 @@ check_connect_loop() {
 check_usage_errors() {
   local bin=$SERVER_BIN tmp=$BATS_TEST_TMPDIR
   [[ -x $bin ]] || fail "server binary not built: $bin (run make)"
-  run --separate-stderr timeout -k 2 5 "$SANDBOX" "$bin" -p 0 -d "$tmp/s.aof" --no-such-option
+  run --separate-stderr capped timeout -k 2 5 "$SANDBOX" "$bin" -p 0 -d "$tmp/s.aof" --no-such-option
   [[ $status -eq 2 ]] || fail "an unknown option must exit with status 2 (usage); got $status
   ran: $bin -p 0 -d FILE --no-such-option
   stdout: $output
   stderr: $stderr"
   [[ -n $stderr ]] || fail "an unknown option must print a usage message on stderr; stderr was empty"
-  run --separate-stderr timeout -k 2 5 "$SANDBOX" "$bin" -d "$tmp/s.aof" -p
+  run --separate-stderr capped timeout -k 2 5 "$SANDBOX" "$bin" -d "$tmp/s.aof" -p
   [[ $status -eq 2 ]] || fail "an option without its value (-p at the end) must exit with status 2; got $status
   stderr: $stderr"
-  run --separate-stderr timeout -k 2 5 "$SANDBOX" "$bin" -h
+  run --separate-stderr capped timeout -k 2 5 "$SANDBOX" "$bin" -h
   [[ $status -eq 0 && $output == *-p* && $output == *--fsync* ]] ||
     fail "-h must print the usage (naming -p and --fsync) on stdout and exit 0; got status $status
   stdout: $output"
@@ -404,7 +413,7 @@ check_bad_values() {
   [[ -x $bin ]] || fail "server binary not built: $bin (run make)"
   for args in "--fsync sometimes" "-p notaport" "-p 70000" "$@"; do
     # shellcheck disable=SC2086
-    run --separate-stderr timeout -k 2 5 "$SANDBOX" "$bin" -d "$tmp/s.aof" -p 0 $args
+    run --separate-stderr capped timeout -k 2 5 "$SANDBOX" "$bin" -d "$tmp/s.aof" -p 0 $args
     [[ $status -eq 1 ]] || fail "a bad option value ($args) must exit with status 1; got $status
   stdout: $output
   stderr: $stderr"
@@ -417,7 +426,7 @@ $stderr"
 
 check_port_in_use() {
   start_kv
-  run --separate-stderr timeout -k 2 5 "$SANDBOX" "$SERVER_BIN" -p "$SERVER_PORT" -d "$BATS_TEST_TMPDIR/other.aof"
+  run --separate-stderr capped timeout -k 2 5 "$SANDBOX" "$SERVER_BIN" -p "$SERVER_PORT" -d "$BATS_TEST_TMPDIR/other.aof"
   [[ $status -eq 1 ]] || fail "a second server on the same port must exit with status 1; got $status
   stdout: $output
   stderr: $stderr"
@@ -432,7 +441,7 @@ check_unusable_store() {
   [[ -x $bin ]] || fail "server binary not built: $bin (run make)"
   local store
   for store in "$tmp" "$tmp/no/such/dir/store.aof"; do
-    run --separate-stderr timeout -k 2 5 "$SANDBOX" "$bin" -p 0 -d "$store"
+    run --separate-stderr capped timeout -k 2 5 "$SANDBOX" "$bin" -p 0 -d "$store"
     [[ $status -eq 1 ]] || fail "a store file that cannot be opened (-d $store) must make the server exit with status 1; got $status
   stdout: $output
   stderr: $stderr"
@@ -666,6 +675,13 @@ stop_traced() {
 $(tail -20 "$SERVER_ERR")"
 }
 
+# end_traced: the trace is all a durability test needs, not a clean
+# shutdown (tested on its own): SIGKILL the traced server, wait for strace.
+end_traced() {
+  kill -KILL "$TRACED_PID" 2>/dev/null || true
+  wait_exit "$SERVER_PID" 10 || fail "strace was still running 10 s after its server was killed"
+}
+
 # With --fsync always, the reply to a SET goes out only after the record was
 # written to the store file AND fdatasync/fsync'ed: strace shows the order.
 check_durability_order() {
@@ -675,7 +691,7 @@ check_durability_order() {
     exchange "SET $k$i value$i\r\n" '+OK\r\n' --label "SET number $i under strace"
     keys+=("$k$i")
   done
-  stop_traced 10
+  end_traced
   run timeout 30 "$PYTHON" "$TRACE_CHECK" order "$trace" "$SERVER_STORE" "${keys[@]}"
   ((status == 0)) || fail "$output"
 }
@@ -710,7 +726,7 @@ check_everysec_idle() {
   with no other request coming (fsync/fdatasync calls: $before before it, $(fsyncs_in "$trace") after)
   hint: only a timer can sync it: the loop must wake up when store_timeout_ms() says,
   not when the next request arrives (handout.md, section \"Timers in an event loop\")"
-  stop_traced 10
+  end_traced
 }
 
 # The select loop cannot miss a shutdown signal: SIGINT/SIGTERM blocked
@@ -755,6 +771,16 @@ except ProcessLookupError:
     pass                                # gone already: fine' "$1"
 }
 
+# big_set_request KEY: a file holding one SET of KEY to a 4 MiB random value
+# (RESP); prints its path.
+big_set_request() {
+  local file=$BATS_TEST_TMPDIR/set-$1.resp
+  { printf '*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$4194304\r\n' "${#1}" "$1"
+    head -c 4194304 /dev/urandom
+    printf '\r\n'; } >"$file"
+  echo "$file"
+}
+
 # check_double_sigint ROUNDS: Ctrl-C pressed twice quickly, ROUNDS times:
 # each time a clean shutdown (status 0, "shutting down"), data on disk.
 check_double_sigint() {
@@ -763,8 +789,9 @@ check_double_sigint() {
   for ((round = 1; round <= $1; round++)); do
     exchange "SET $k$round v$round\r\n" '+OK\r\n'
     # A store with 4 MiB in it: writing it back at shutdown takes a while,
-    # so the second SIGINT comes while the server is shutting down.
-    RESP_LIMIT=60 resp --bigvalue 4194304 --key "big$k" --timeout 20 >/dev/null
+    # so the second SIGINT comes while the server is shutting down.  (A SET
+    # only: its reply is small, so this tests shutdown, not partial writes.)
+    RESP_LIMIT=60 resp --send-file "$(big_set_request "big$k")" --expect '+OK\r\n' --timeout 20
     send_double_sigint "$SERVER_PID"
     check_stopped "INT (twice, 1 ms apart)" 5
     grep -q '^shutting down' "$SERVER_OUT" ||
@@ -890,6 +917,25 @@ $output"
 
 # -v: a client's life is logged on stderr (connection, state changes,
 # closing); stdout keeps only the ready line.
+# The state machine drives the loop: with -v, fdstate_set_status logs each
+# transition, and a request takes its connection READ -> RESULT -> WRITE ->
+# READ.  A loop that reads, serves and writes without the statuses shows
+# none, and has nowhere to remember that requests still wait (back-pressure).
+check_state_transitions() {
+  start_kv -v
+  exchange 'PING\r\n' '+PONG\r\n'
+  local t missing=()
+  for t in "READ -> RESULT" "RESULT -> WRITE" "WRITE -> READ"; do
+    wait_until 3 grep -qF -- ": $t" "$SERVER_ERR" || missing+=("$t")
+  done
+  ((${#missing[@]} == 0)) || fail "with -v, a PING must take its connection READ -> RESULT -> WRITE -> READ,
+each change logged by fdstate_set_status ('fd N (peer): READ -> RESULT'); missing: ${missing[*]}
+  hint: keep the connection's status in its FDState and switch on it: each step sets
+  the next status with fdstate_set_status (handout.md, section \"The FDState and its state machine\")
+--- its stderr:
+$(head -c 4000 "$SERVER_ERR")"
+}
+
 check_verbose_log() {
   start_kv -v
   local before
