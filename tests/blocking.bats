@@ -38,17 +38,17 @@ teardown() { kill_started; }
   check_cases ping-echo
 }
 
-# bats test_tags=stage1,points:2,milestone:1b
+# bats test_tags=stage1,stage1,points:1,milestone:1a
 @test "blocking: SET (NX, XX, GET), GET, MSET, MGET: exact replies, binary values" {
   check_cases strings
 }
 
-# bats test_tags=stage1,points:2,milestone:1b
+# bats test_tags=stage1,stage1,points:1,milestone:1a
 @test "blocking: DEL, EXISTS, DBSIZE, FLUSHDB, KEYS with glob patterns" {
   check_cases keyspace
 }
 
-# bats test_tags=stage1,points:1,milestone:1b
+# bats test_tags=stage1,stage1,points:1,milestone:1a
 @test "blocking: INCR, DECR, INCRBY, DECRBY and their errors" {
   check_cases counters
 }
@@ -58,32 +58,32 @@ teardown() { kill_started; }
   check_cases errors
 }
 
-# bats test_tags=stage1,points:2,milestone:1b
+# bats test_tags=stage1,stage1,points:1,milestone:1a
 @test "blocking: protocol errors get Redis's exact error, then the connection is closed" {
   check_cases protocol-errors
 }
 
-# bats test_tags=stage1,points:1,milestone:1b
+# bats test_tags=stage1,stage1,points:1,milestone:1a
 @test "blocking: QUIT answers +OK then closes; CONFIG GET save/appendonly have Redis's shape" {
   check_cases quit-config
 }
 
-# bats test_tags=stage1,points:2,milestone:1b
+# bats test_tags=stage1,stage1,points:1,milestone:1a
 @test "blocking: pipelined requests in one write are all served, in order" {
   check_cases pipeline
 }
 
-# bats test_tags=stage1,points:2,milestone:1b
+# bats test_tags=stage1,stage1,points:1,milestone:1a
 @test "blocking: requests sent one byte per write are assembled" {
   check_one_byte_writes
 }
 
-# bats test_tags=stage1,points:1,milestone:1b
+# bats test_tags=stage1,stage1,points:1,milestone:1a
 @test "blocking: binary values (all 256 bytes) through client.py -x and --raw" {
   check_binary_client
 }
 
-# bats test_tags=stage1,points:1,milestone:1b
+# bats test_tags=stage1,stage1,points:1,milestone:1a
 @test "blocking: a 1 MiB value round-trips intact" {
   start_kv
   RESP_LIMIT=60 resp --bigvalue 1048576 --seed "$SEED" --timeout 20
@@ -91,7 +91,7 @@ teardown() { kill_started; }
 
 # ------------------------------------------------------------- one client at a time
 
-# bats test_tags=stage1,points:2,milestone:1b
+# bats test_tags=stage1,stage1,points:2,milestone:1a
 @test "blocking: a second client waits until the first disconnects, then is served" {
   start_kv
   local t=$BATS_TEST_TMPDIR
@@ -115,7 +115,7 @@ teardown() { kill_started; }
   client_result c2 "$c2" 10
 }
 
-# bats test_tags=stage1,points:1,milestone:1b
+# bats test_tags=stage1,stage1,points:1,milestone:1a
 @test "blocking: after QUIT closes the connection, the client waiting behind it is served" {
   start_kv
   local t=$BATS_TEST_TMPDIR
@@ -134,7 +134,7 @@ teardown() { kill_started; }
   client_result c2 "$c2" 15
 }
 
-# bats test_tags=stage1,points:1,milestone:1b
+# bats test_tags=stage1,stage1,points:1,milestone:1a
 @test "blocking: 1500 connections opened and closed one after another are all served" {
   check_connect_loop 1500
 }
@@ -156,7 +156,7 @@ teardown() { kill_started; }
   check_sigterm 2
 }
 
-# bats test_tags=stage1,points:2,milestone:1d
+# bats test_tags=stage1,stage1,points:2,milestone:1c
 @test "blocking: clients that vanish in the middle of a 4 MiB reply do not kill the server (SIGPIPE)" {
   check_disconnect_mid_reply
 }
@@ -168,7 +168,7 @@ teardown() { kill_started; }
 
 # ------------------------------------------------------------- persistence
 
-# bats test_tags=stage1,points:2,milestone:1c
+# bats test_tags=stage1,stage1,points:2,milestone:1d
 @test "blocking: data written before SIGINT is there after a restart with the same -d file" {
   check_persistence
 }
@@ -219,9 +219,14 @@ teardown() { kill_started; }
 
 # ------------------------------------------------------------- slow readers, back-pressure
 
-# bats test_tags=stage1,points:1,milestone:1b
+# bats test_tags=stage1,stage1,points:1,milestone:1a
 @test "blocking: a 16 MiB reply read slowly (16 KiB at a time, with pauses) arrives whole" {
   check_slow_reader
+}
+
+# bats test_tags=stage1,points:2,milestone:1b
+@test "blocking: with -v, a request takes the connection READ -> RESULT -> WRITE -> READ (the state machine drives the loop)" {
+  check_state_transitions
 }
 
 # bats test_tags=stage1,points:2,milestone:1b

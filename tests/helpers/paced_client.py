@@ -150,7 +150,7 @@ def big_reply(args):
                  + "\n  hint: a client that reads slowly fills its socket: write() then returns a"
                  "\n  short count or fails with EAGAIN/EWOULDBLOCK.  That is not an error: keep"
                  "\n  the rest of the reply and write it when select() says the socket is"
-                 "\n  writable (handout.md, section \"Milestone 2c — pipelining and partial writes\")")
+                 "\n  writable (handout.md, section \"Milestone 2b — partial writes\")")
     if report[1]:
         sys.exit(f"FAILED: {report[1]}")
     print(f"big-reply: {len(want)} bytes read slowly in {took:.1f} s, intact"

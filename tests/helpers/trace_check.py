@@ -37,7 +37,7 @@ OPEN_CALLS = {"open", "openat", "creat"}
 
 ORDER_HINT = """  hint: with --fsync always, a SET is acknowledged only once it is on disk:
   append the record to the store file (write), fsync/fdatasync it, and only
-  then queue or send the +OK (handout.md, sections "Milestone 1c — durability: the store before the reply" and "Milestone 2f — group commit and durability")"""
+  then queue or send the +OK (handout.md, sections "Milestone 1c — durability: the store before the reply" and "Milestone 2e — group commit and the store's timer")"""
 
 
 def calls(path):
