@@ -10,12 +10,15 @@
 #   make fuzz / stress / bench  longer runs, not part of make test
 #   make handout      handout.md as HTML with its diagrams, in build/handout/
 #   make submission   what a student hands in: submission.tar.gz
-#   make starter / check-grader / test-fresh / autograder / test-autograder
-#                     instructors only (not in the students' tree): the
+# BEGIN INSTRUCTORS (make starter leaves these lines out)
+#   make starter / check-grader / check-milestones / test-fresh / autograder /
+#   test-autograder   instructors only (not in the students' tree): the
 #                     students' tree, starter/ and starter.tar.gz / check the
-#                     grader / make test, grade and run on a new minimal
+#                     grader / each milestone boundary scores exactly its
+#                     milestones / make test, grade and run on a new minimal
 #                     Debian 12 (as root) / Gradescope's autograder.zip / that
 #                     zip graded end to end in a new Debian 12 root (as root)
+# END INSTRUCTORS
 #
 # The objects of common/ are compiled once and linked into every program that
 # needs them.  Header dependencies are tracked with -MMD -MP, so editing a .h
@@ -144,6 +147,7 @@ stress: deps all
 	STRESS=1 BIN_ROOT=$(BIN_ROOT) BUILD_ROOT=$(CURDIR)/$(OUT) bats --timing tests/reliability.bats
 	$(MAKE) --no-print-directory fuzz
 
+# BEGIN INSTRUCTORS
 # The students' starter tree: the reference with every BEGIN/END SOLUTION
 # region replaced by a TODO and a stub, the students' README, and the
 # reference's programs in ref/ (tests/make-starter).  Instructors' targets
@@ -153,6 +157,7 @@ ifneq ($(wildcard tests/make-starter),)
 starter:
 	tests/make-starter
 endif
+# END INSTRUCTORS
 
 # Per-stage score table and milestone progress; M grades only some
 # milestones (make grade M=2d, or M="2c 2d"); GRADE_ARGS passes options
@@ -161,12 +166,22 @@ comma := ,
 grade: deps all
 	tests/grade $(foreach m,$(subst $(comma), ,$(M)),--milestone $(m)) $(GRADE_ARGS)
 
+# BEGIN INSTRUCTORS
 # Every mutant in tests/mutants/ must lose points; the reference must not.
 ifneq ($(wildcard tests/check-grader),)
 .PHONY: check-grader
 check-grader: deps all
 	tests/check-grader
 endif
+
+# The starter plus tests/milestones/*.patch, one after another: each
+# boundary tree must score exactly the milestones it has done.
+ifneq ($(wildcard tests/check-milestones),)
+.PHONY: check-milestones
+check-milestones: deps all
+	tests/check-milestones
+endif
+# END INSTRUCTORS
 
 # The handout as one HTML page (and a PDF when a PDF engine is installed),
 # with the diagrams of docs/diagrams/ drawn by Graphviz: build/handout/.
@@ -196,6 +211,7 @@ run-deps:
 run: run-deps $(SELECT)
 	$(SELECT) -p 6380
 
+# BEGIN INSTRUCTORS
 ifneq ($(wildcard tests/fresh-machine),)
 .PHONY: test-fresh
 # A new minimal Debian 12 root (mmdebstrap, cached in /var/tmp), the
@@ -215,6 +231,7 @@ autograder:
 test-autograder:
 	tests/autograder/test-e2e
 endif
+# END INSTRUCTORS
 
 clean:
 	rm -rf build

@@ -1,12 +1,9 @@
 /*
- * TODO (stage 2): accepting without blocking, as acceptor.h describes it:
- *     acceptor_init/acceptor_close (the spare descriptor, /dev/null),
- *     acceptor_refuse (the error line, then close), and
- *     acceptor_accept_all (accept until EAGAIN, at most
- *     ACCEPTOR_MAX_PER_ROUND; ECONNABORTED: next; EMFILE/ENFILE: close the
- *     spare, accept, refuse, reopen it, or set `paused`).
- *     Your select server calls them from its loop.
- * See handout.md, section "Stage 2 — the select server".
+ * TODO (milestones 2a and 2d): accepting without blocking, as acceptor.h
+ *     describes it.  2a: acceptor_accept_all and acceptor_open_connection;
+ *     2d: refusing a client (acceptor_refuse) and the spare descriptor for
+ *     EMFILE (acceptor_init, acceptor_close).
+ * See handout.md, sections "Milestone 2a — ..." and "Milestone 2d — ...".
  */
 void acceptor_init(Acceptor *a, int listen_fd)
 {

@@ -1,13 +1,10 @@
 /*
- * TODO (stage 2): write the select() server: the listening socket and
- *     every accepted socket non-blocking; states[fd] allocated on accept
- *     (READ) and freed on close; the run_server() loop (FD_ZERO/FD_SET from
- *     each status, pselect, accept until EAGAIN, the READ, RESULT and WRITE
- *     steps, group commit before the replies); descriptors >= FD_SETSIZE
- *     refused; the SIGINT cleanup.  common/server.h starts and stops it.
- *     Timers: bound pselect's sleep with store_timeout_ms() and call
- *     store_expire_cycle() once per round ("Timers in an event loop").
- * See handout.md, section "Stage 2 — the select server".
+ * TODO (stage 2, milestones 2a to 2f): the select() server.  Milestone 2a:
+ *     main() starts it with server_open() (common/server.h), keeps the
+ *     FDState of connection fd in states[fd], and serves every client from
+ *     one loop around select(); each later milestone adds to that loop.
+ * See handout.md, section "Stage 2 — the select server", then each
+ * milestone's section ("Milestone 2a — ...").
  */
 int main(void)
 {

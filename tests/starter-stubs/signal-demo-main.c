@@ -1,9 +1,9 @@
 /*
- * TODO (stage 0): write main(): parse the options (see usage_text),
- *     print the pid and sigaction's refusal of SIGKILL and SIGSTOP,
- *     install the handlers (selfpipe.h), then print one line per signal
- *     read from the self-pipe until SIGINT or SIGTERM.
- * See handout.md, section "Stage 0 — signal_demo".
+ * TODO (milestones 0a to 0d): main().  0a: install the handlers
+ *     (selfpipe.h), print the start lines, then one line per signal read
+ *     from the self-pipe until SIGINT or SIGTERM; 0c: --no-restart, and a
+ *     stdout that fails; 0d: the other options (see usage_text).
+ * See handout.md, section "Stage 0 — signal_demo", then each milestone's.
  */
 int main(int argc, char **argv)
 {
