@@ -115,6 +115,12 @@ fresh_root_create() {
     [[ -d /etc/apt/$d ]] && mkdir -p "$root/etc/apt/$d" && cp -a "/etc/apt/$d/." "$root/etc/apt/$d/"
   done
   cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+  # The machine's npm configuration too, as its apt's: the registry it
+  # reaches (make test installs two Node.js clients from it).
+  local npmrc
+  for npmrc in /etc/npmrc /usr/etc/npmrc /root/.npmrc; do
+    if [[ -f $npmrc ]]; then mkdir -p "$root${npmrc%/*}"; cp -a "$npmrc" "$root$npmrc"; fi
+  done
   # As in every chroot or container image: packages may not start their
   # services (redis-server's would listen on the host's port 6379).
   printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
