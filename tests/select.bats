@@ -36,15 +36,10 @@ teardown() { kill_started; }
 
 # bats test_tags=stage2,points:1,milestone:2a
 @test "select: start-up failures as in stage 1: usage errors (exit 2, -h 0), bad values, port in use, unusable store (exit 1)" {
-  local check n=0
-  for check in "check_usage_errors" \
-      "check_bad_values \"--max-clients lots\" \"--max-clients 0\"" \
-      "check_port_in_use" \
-      "check_unusable_store"; do
-    kill_started                              # each with a server of its own
-    SERVER_STORE=$BATS_TEST_TMPDIR/store-$((n++)).aof
-    eval "$check"
-  done
+  each_with_its_own_server "check_usage_errors" \
+    "check_bad_values \"--max-clients lots\" \"--max-clients 0\"" \
+    "check_port_in_use" \
+    "check_unusable_store"
 }
 
 # ------------------------------------------------------------- protocol (as in stage 1)
@@ -53,21 +48,16 @@ teardown() { kill_started; }
 # so one test (the first failing case is reported) rather than ten.
 # bats test_tags=stage2,points:2,milestone:2a
 @test "select: stage 1's protocol cases through the select loop: commands, errors, QUIT, pipelining, one byte per write, binary values" {
-  local check n=0
-  for check in "check_cases ping-echo" \
-      "check_cases strings" \
-      "check_cases keyspace" \
-      "check_cases counters" \
-      "check_cases errors" \
-      "check_cases protocol-errors" \
-      "check_cases quit-config" \
-      "check_cases pipeline" \
-      "check_one_byte_writes" \
-      "check_binary_client"; do
-    kill_started                              # each with a server of its own
-    SERVER_STORE=$BATS_TEST_TMPDIR/store-$((n++)).aof
-    eval "$check"
-  done
+  each_with_its_own_server "check_cases ping-echo" \
+    "check_cases strings" \
+    "check_cases keyspace" \
+    "check_cases counters" \
+    "check_cases errors" \
+    "check_cases protocol-errors" \
+    "check_cases quit-config" \
+    "check_cases pipeline" \
+    "check_one_byte_writes" \
+    "check_binary_client"
 }
 
 # ------------------------------------------------------------- many clients

@@ -390,6 +390,19 @@ check_connect_loop() {
   server_alive
 }
 
+# each_with_its_own_server CHECK...: runs each CHECK (a command line, in a
+# string) with servers of its own: the ones the previous check started are
+# stopped first, and each gets a store file of its own.  Several of stage 1's
+# checks in one test.
+each_with_its_own_server() {
+  local check n=0
+  for check in "$@"; do
+    kill_started
+    SERVER_STORE=$BATS_TEST_TMPDIR/store-$((n++)).aof
+    eval "$check"
+  done
+}
+
 check_usage_errors() {
   local bin=$SERVER_BIN tmp=$BATS_TEST_TMPDIR
   [[ -x $bin ]] || fail "server binary not built: $bin (run make)"
