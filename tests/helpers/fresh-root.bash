@@ -121,6 +121,16 @@ fresh_root_create() {
   for npmrc in /etc/npmrc /usr/etc/npmrc /root/.npmrc; do
     if [[ -f $npmrc ]]; then mkdir -p "$root${npmrc%/*}"; cp -a "$npmrc" "$root$npmrc"; fi
   done
+  # And the certificate authorities it trusts besides Debian's (a proxy's,
+  # on some networks), which that configuration may name.
+  if compgen -G '/usr/local/share/ca-certificates/*' >/dev/null; then
+    mkdir -p "$root/usr/local/share/ca-certificates"
+    cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+  fi
+  if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
+    mkdir -p "$root/etc/ssl/certs"
+    cp -L /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+  fi
   # As in every chroot or container image: packages may not start their
   # services (redis-server's would listen on the host's port 6379).
   printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
