@@ -129,6 +129,7 @@ fresh_root_create() {
   fi
   if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
     mkdir -p "$root/etc/ssl/certs"
+    rm -f "$root/etc/ssl/certs/ca-certificates.crt"     # never write through a link
     cp -L /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
   fi
   # As in every chroot or container image: packages may not start their
