@@ -119,7 +119,11 @@ fresh_root_create() {
   # reaches (make test installs two Node.js clients from it).
   local npmrc
   for npmrc in /etc/npmrc /usr/etc/npmrc /root/.npmrc; do
-    if [[ -f $npmrc ]]; then mkdir -p "$root${npmrc%/*}"; cp -a "$npmrc" "$root$npmrc"; fi
+    if [[ -f $npmrc ]]; then
+      mkdir -p "$root${npmrc%/*}"
+      rm -f "$root$npmrc"                       # never write through a link
+      cp -L "$npmrc" "$root$npmrc"
+    fi
   done
   # And the certificate authorities it trusts besides Debian's (a proxy's,
   # on some networks), which that configuration may name.
