@@ -93,7 +93,7 @@ teardown() { kill_started; }
   exchange "GET $k\r\n" '$5\r\nhello\r\n' --label "GET of the key set in two halves"
 }
 
-# bats test_tags=stage2,points:2,milestone:2a
+# bats test_tags=stage2,stage2,points:1,milestone:2a
 @test "select: 500 concurrent clients, 200 mixed operations each, every reply checked" {
   start_kv
   RESP_LIMIT=150 resp --load 500 --ops 200 --seed "$SEED" --timeout 30
@@ -206,7 +206,7 @@ $(cat "$BATS_TEST_TMPDIR/load.err" "$BATS_TEST_TMPDIR/load.out")"
   check_handlers_safe stages/select common
 }
 
-# bats test_tags=stage2,stage2,points:3,milestone:2b
+# bats test_tags=stage2,stage2,stage2,points:1,milestone:2a
 @test "select: clients that vanish in the middle of a 4 MiB reply do not kill the server (SIGPIPE)" {
   check_disconnect_mid_reply
 }
