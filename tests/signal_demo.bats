@@ -643,9 +643,10 @@ exec_stdio_only() {
   fi
   command -v valgrind >/dev/null || fail "valgrind is not installed (make deps)"
   local log=$BATS_TEST_TMPDIR/valgrind.log sig
-  start_bg "$OUT" "$ERR" exec_stdio_only timeout 120 "$SANDBOX" valgrind --error-exitcode=99 \
-    --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
-    --track-fds=yes --log-file="$log" "$SIGNAL_DEMO"
+  local valgrind=(valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=all
+                  --errors-for-leak-kinds=all --track-fds=yes)
+  start_bg "$OUT" "$ERR" exec_stdio_only timeout 120 "$SANDBOX" "${valgrind[@]}" \
+    --log-file="$log" "$SIGNAL_DEMO"
   PID=$BG_PID
   wait_for_line "$OUT" '^SIGSTOP cannot be caught: ' 60 "$PID" ||
     fail "signal_demo under valgrind never printed its start lines within 60 s
@@ -682,9 +683,8 @@ $(cat "$log")
 $(show_output)"
   # The table too: --list prints it and exits, as clean.
   local list_log=$BATS_TEST_TMPDIR/valgrind-list.log list_status=0
-  (exec_stdio_only timeout 30 "$SANDBOX" valgrind --error-exitcode=99 --leak-check=full \
-    --show-leak-kinds=all --errors-for-leak-kinds=all --track-fds=yes \
-    --log-file="$list_log" "$SIGNAL_DEMO" --list) >"$BATS_TEST_TMPDIR/list.out" \
+  (exec_stdio_only timeout 30 "$SANDBOX" "${valgrind[@]}" --log-file="$list_log" \
+    "$SIGNAL_DEMO" --list) >"$BATS_TEST_TMPDIR/list.out" \
     2>"$BATS_TEST_TMPDIR/list.err" </dev/null || list_status=$?
   [[ $list_status -eq 0 ]] && grep -q 'in use at exit: 0 bytes in 0 blocks' "$list_log" ||
     fail "valgrind signal_demo --list: expected the table and exit status 0, clean;

@@ -376,11 +376,10 @@ check_disconnect_mid_reply() {
   # unread so that the server is blocked in (or between) writes, then resets.
   # A reset in CLOSE_WAIT makes the next write fail with EPIPE, and SIGPIPE.
   for i in 1 2; do
-    resp --send "GET $key\r\nGET $key\r\nGET $key\r\nGET $key\r\nGET $key\r\nGET $key\r\nGET $key\r\nGET $key\r\n" \
-      --half-close --read 1 --pause 0.3 --reset
+    resp --send-repeat 8 "GET $key\r\n" --half-close --read 1 --pause 0.3 --reset
     server_alive
   done
-  exchange 'PING\r\n' '+PONG\r\n' --timeout 10 --label "PING from a new client after 7 clients left in the middle of a 4 MiB reply"
+  exchange 'PING\r\n' '+PONG\r\n' --timeout 10 --label "PING from a new client after 9 clients left in the middle of a 4 MiB reply"
   server_alive
 }
 
