@@ -215,6 +215,30 @@ def write_csv(csv_path, rows, stage_keys, milestone_ids):
     os.replace(tmp, csv_path)
 
 
+RUNS_FILE = ".runs.json"     # in gradebook.d/: a name no submission can have
+
+
+def record_run(out_dir, started, jobs, graded, sandboxed, fresh):
+    """Appends this run to gradebook.d/.runs.json (its wall-clock time, for
+    the class report: with --jobs it is less than the sum of the rows'
+    seconds).  A fresh gradebook (nothing graded before, or --regrade)
+    starts the list again."""
+    path = os.path.join(out_dir, RUNS_FILE)
+    runs = []
+    if not fresh:
+        try:
+            with open(path, encoding="utf-8") as f:
+                runs = json.load(f)
+        except (OSError, ValueError):
+            runs = []
+    runs.append({"started": time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
+                 "seconds": round(time.time() - started, 1), "jobs": jobs,
+                 "graded": graded, "sandboxed": sandboxed})
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(runs, f, indent=1)
+    os.replace(path + ".tmp", path)
+
+
 def run_batch(args, grade_path, stage_keys, milestone_ids):
     csv_path = os.path.abspath(args.csv or "gradebook.csv")
     out_dir = os.path.splitext(csv_path)[0] + ".d"
@@ -230,6 +254,8 @@ def run_batch(args, grade_path, stage_keys, milestone_ids):
         extra_args += ["--extra", os.path.abspath(args.extra)]
     for s in args.stage or []:
         extra_args += ["--stage", s]
+    for m in args.milestone or []:
+        extra_args += ["--milestone", m]
     if args.filter:
         extra_args += ["--filter", args.filter]
     grade_cmd = [sys.executable, grade_path]
@@ -248,6 +274,7 @@ def run_batch(args, grade_path, stage_keys, milestone_ids):
     elif os.geteuid() == 0:
         print("batch: warning: --no-sandbox as root: the students' code runs as root",
               file=sys.stderr)
+    started, fresh = time.time(), not rows
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = {pool.submit(grade_one, grade_cmd, n, p, out_dir, extra_args,
                                args.submission_timeout, users): n for n, p in todo}
@@ -258,5 +285,7 @@ def run_batch(args, grade_path, stage_keys, milestone_ids):
             print(f"  {row['name']}: {row['status']}, {row['total']}/{row['max']}, "
                   f"{row['seconds']} s", file=sys.stderr)
     write_csv(csv_path, rows, stage_keys, milestone_ids)
+    if todo:
+        record_run(out_dir, started, args.jobs, len(todo), users is not None, fresh)
     print(f"gradebook: {csv_path} (reports in {out_dir})", file=sys.stderr)
     return 0
