@@ -274,13 +274,13 @@ def problem_reason(sub, csv_path, cleaner):
     if sub.kind == "bad archive":
         return " ".join(l.strip() for l in sub.status.split("\n") if l.strip())
     if sub.kind == "did not build":
+        errors = sub.report.get("extra_data", {}).get("build_errors") or []
+        why = ": " + cleaner.line(errors[0]) if errors else ""
         for t in sub.tests():
             out = t.get("output") or ""
             if out.startswith("not built:"):
-                missing = out.splitlines()[0]
-                errors = [l for l in out.splitlines()[1:] if re.search(r"\berror\b", l, re.I)]
-                return missing + (": " + cleaner.line(errors[0]) if errors else "")
-        return f"{sub.status}; every program graded was built"
+                return out.splitlines()[0] + why
+        return f"{sub.status}, but every program graded was built{why}"
     if sub.kind == "timed out":
         return f"{sub.status} (stopped; its report so far: gradebook.d/{sub.name}.txt)"
     line = read_log_line(csv_path, sub.name, r"COULD NOT GRADE|Error|error")
@@ -461,7 +461,9 @@ summary { cursor: pointer; color: #0072B2; }
 
 
 def table(ident, head, rows, classes=None):
-    out = [f'<table id="{ident}"><tr>' + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>"]
+    out = [f'<table id="{ident}">']
+    if head:
+        out.append("<tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>")
     for row in rows:
         cells = []
         for i, cell in enumerate(row):
@@ -584,7 +586,7 @@ def time_section(subs, runs):
         facts.append(("wall-clock", f"{duration(wall)} in "
                       f"{len(runs)} run(s), --jobs {'/'.join(map(str, jobs))}; the first "
                       f"began {runs[0].get('started', '?')}"))
-    out.append("<div>" + table("t-time", ["", ""], facts, ["", "num"]) + "</div></div>")
+    out.append("<div>" + table("t-time", None, facts, ["", "num"]) + "</div></div>")
     out.append("<details><summary>the numbers</summary>" +
                table("t-time-bins", ["seconds", "submissions"],
                      list(zip(labels, counts)), ["", "num"]) + "</details>")
@@ -626,7 +628,7 @@ def summary_cards(subs):
         cards.append(("median total", fmt(statistics.median(s.total for s in graded))))
         cards.append(("full marks", sum(1 for s in graded if s.max and s.total >= s.max)))
     return ('<div class="cards" id="summary">' +
-            "".join(f'<div class="card" data-key="{esc(k)}"><b>{esc(v)}</b>{esc(k)}</div>'
+            "".join(f'<div class="card" data-key="{esc(k)}"><b>{esc(v)}</b> {esc(k)}</div>'
                     for k, v in cards) + "</div>")
 
 
