@@ -21,6 +21,8 @@ is killed when its submission is done.  --no-sandbox turns this off.
 The CSV has one row per submission: name, status (graded, build failed,
 timed out, could not grade, bad archive), make's exit status, points per
 stage and per milestone, total, maximum and the seconds it took.
+gradebook.d/.runs.json keeps each run's wall-clock time.  The class report
+(tests/grade_report.py, --report) is drawn from these files.
 """
 import concurrent.futures
 import csv
