@@ -24,7 +24,7 @@ bytes on every machine, and text a browser renders sharply at any zoom.
 
 Everything on the page that comes from a submission (its name, its tests'
 messages, make's output) is escaped, and the page's Content-Security-Policy
-allows no script and nothing loaded but data: URIs: a submission named
+allows no script and nothing loaded (but its inline style): a submission named
 "<script>..." shows as text, and the page needs no network and no other
 file (it works from a copy, e-mailed or on another machine).  Paths of the
 grader's scratch trees and of this tree are cut from the messages.
@@ -257,9 +257,10 @@ def failed_tests(subs, layout, cleaner):
             group = entry["lines"].setdefault(re.sub(r"\d+", "#", line), [line, 0])
             group[1] += 1
     rank = {m[0]: i for i, m in enumerate(layout.milestones)}
+    seen = {k: i for i, k in enumerate(order)}
     keys = sorted(order, key=lambda k: (-found[k]["count"],
                                         rank.get(test_milestone(found[k]["test"]), len(rank)),
-                                        order.index(k)))
+                                        seen[k]))
     out = []
     for k in keys[:TOP_FAILED]:
         e = found[k]
@@ -294,7 +295,7 @@ def score_bins(pairs):
     for got, maxp in pairs:
         if maxp <= 0:
             continue
-        counts[10 if got >= maxp else min(int(got * 10 // maxp), 9)] += 1
+        counts[10 if got >= maxp else min(int(got * 10 / maxp), 9)] += 1
     return counts
 
 
@@ -638,7 +639,7 @@ def render(csv_path, layout):
     stages = sorted({test_stage(t) for s in subs for t in s.tests()},
                     key=lambda k: [s[0] for s in layout.stages].index(k)
                     if k in layout.stage_title else 99)
-    csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    csp = "default-src 'none'; style-src 'unsafe-inline'"
     parts = [
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
