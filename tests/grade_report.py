@@ -441,6 +441,7 @@ p.meta { color: #555; margin: 0 0 10px; }
 .charts { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 figure { margin: 0; }
 figcaption { font-size: 13px; color: #444; margin-bottom: 4px; }
+svg { max-width: 100%; height: auto; }
 svg text { font: 12px "DejaVu Sans", "Liberation Sans", Arial, sans-serif; }
 svg text.tick { font-size: 11px; fill: #555; }
 svg text.count { font-size: 11px; }
@@ -626,7 +627,9 @@ def summary_cards(subs):
     cards += [(k, kinds[k]) for k in ("graded", "did not build", "timed out", "bad archive",
                                       "not graded") if kinds.get(k)]
     if graded:
-        cards.append(("median total", fmt(statistics.median(s.total for s in graded))))
+        maxes = {s.max for s in graded}
+        cards.append(("median total", fmt(statistics.median(s.total for s in graded)) +
+                      (f"/{fmt(maxes.pop())}" if len(maxes) == 1 else "")))
         cards.append(("full marks", sum(1 for s in graded if s.max and s.total >= s.max)))
     return ('<div class="cards" id="summary">' +
             "".join(f'<div class="card" data-key="{esc(k)}"><b>{esc(v)}</b> {esc(k)}</div>'
