@@ -48,7 +48,6 @@
 
 static const ServerSetup SELECT_SETUP = {
     .program = "kvserver",
-    .nonblocking_listen = true,
     .with_max_clients = true,
     .default_max_clients = FD_SETSIZE - RESERVED_FDS,
 };
@@ -234,7 +233,10 @@ int main(int argc, char **argv)
         server_close(&srv.base);
         return 1;
     }
-    acceptor_init(&srv.acceptor, srv.base.listen_fd);
+    if (acceptor_init(&srv.acceptor, srv.base.listen_fd) < 0) {
+        server_close(&srv.base);
+        return 1;
+    }
 
     run_server(&srv);
     acceptor_close(&srv.acceptor);
