@@ -174,8 +174,8 @@ check-grader: deps all
 	tests/check-grader
 endif
 
-# The starter plus tests/milestones/*.patch, one after another: each
-# boundary tree must score exactly the milestones it has done.
+# The starter with the solution regions of tests/milestones/ID/, boundary
+# by boundary: each tree must score exactly the milestones it has done.
 ifneq ($(wildcard tests/check-milestones),)
 .PHONY: check-milestones
 check-milestones: deps all

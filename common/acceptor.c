@@ -15,14 +15,30 @@
 
 /* BEGIN SOLUTION stage2: accept-spare */
 
+/* O_NONBLOCK on fd: accept(), read() and write() then return EAGAIN
+ * instead of waiting.  F_GETFL first: F_SETFL replaces every status flag. */
+static int set_nonblocking(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return -1;
+    return 0;
+}
+
 static int open_spare(void)
 {
     return open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-void acceptor_init(Acceptor *a, int listen_fd)
+int acceptor_init(Acceptor *a, int listen_fd)
 {
-    *a = (Acceptor){ .listen_fd = listen_fd, .spare_fd = open_spare() };
+    *a = (Acceptor){ .listen_fd = listen_fd, .spare_fd = -1 };
+    if (set_nonblocking(listen_fd) < 0) {
+        log_error("listening socket: fcntl(O_NONBLOCK): %s", strerror(errno));
+        return -1;
+    }
+    a->spare_fd = open_spare();
+    return 0;
 }
 
 void acceptor_close(Acceptor *a)
@@ -43,9 +59,8 @@ void acceptor_refuse(int fd)
 
 FDState *acceptor_open_connection(int fd)
 {
-    char err[NET_ERR_LEN];
-    if (net_set_nonblocking(fd, err, sizeof err) < 0) {
-        log_error("fd %d: %s", fd, err);
+    if (set_nonblocking(fd) < 0) {
+        log_error("fd %d: fcntl(O_NONBLOCK): %s", fd, strerror(errno));
         close(fd);
         return NULL;
     }

@@ -30,19 +30,24 @@
 #define ACCEPTOR_MAX_PER_ROUND 1000
 
 typedef struct Acceptor {
-    int  listen_fd;  /* the O_NONBLOCK listening socket; not owned */
+    int  listen_fd;  /* the listening socket, O_NONBLOCK; not owned */
     int  spare_fd;   /* /dev/null, held in reserve for EMFILE; or -1 */
     bool paused;     /* out of descriptors, spare included: do not watch
                         listen_fd; the server clears it when one closes */
 } Acceptor;
 
-/* Called with each accepted descriptor, which it now owns (non-blocking
- * mode is its to set: accept() does not pass O_NONBLOCK on). */
+/* Called with each accepted descriptor, which it now owns (still blocking:
+ * accept() does not pass O_NONBLOCK on; acceptor_open_connection sets it). */
 typedef void AcceptorAdmit(void *server, int fd);
 
-/* Starts with a spare descriptor (-1 if none could be opened: EMFILE then
- * pauses at once). */
-void acceptor_init(Acceptor *a, int listen_fd);
+/*
+ * Makes the listening socket O_NONBLOCK (server_open leaves it blocking):
+ * select() saying "readable" is no promise, the client may be gone before
+ * accept() runs, and a blocking accept() would then wait for the next one.
+ * Opens the spare descriptor (-1 if none could be: EMFILE then pauses at
+ * once).  0, or -1 after a logged failure: the server cannot run.
+ */
+int acceptor_init(Acceptor *a, int listen_fd);
 
 /* Closes the spare descriptor (not the listening socket). */
 void acceptor_close(Acceptor *a);

@@ -101,14 +101,6 @@ int net_peer_name(int fd, char *out, size_t outlen)
     return format_name(&ss, len, out, outlen);
 }
 
-int net_set_nonblocking(int fd, char *err, size_t errlen)
-{
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-        return net_error(err, errlen, "fcntl(O_NONBLOCK)");
-    return 0;
-}
-
 int net_accept(int listen_fd, bool retry_eintr, char *err, size_t errlen)
 {
     int fd;

@@ -31,10 +31,6 @@ int net_listen(const char *addr, int port, int backlog, char *err, size_t errlen
 int net_local_name(int fd, char *out, size_t outlen);
 int net_peer_name(int fd, char *out, size_t outlen);
 
-/* Sets O_NONBLOCK, so that read/write/accept return EAGAIN instead of
- * waiting.  0, or -1. */
-int net_set_nonblocking(int fd, char *err, size_t errlen);
-
 /*
  * accept() one connection, retrying on EINTR only when retry_eintr is set
  * (the blocking server wants EINTR, to notice a shutdown signal).  The new

@@ -44,15 +44,12 @@ static Store *open_store(const ServerOptions *opt, char *err, size_t errlen)
     return store_open(opt->store_path, &so, err, errlen);
 }
 
-/* The listening socket, O_NONBLOCK if asked.  -1 after a message. */
-static int open_listener(const ServerOptions *opt, bool nonblocking)
+/* The listening socket (blocking: a non-blocking server makes it
+ * O_NONBLOCK itself, acceptor.h).  -1 after a message. */
+static int open_listener(const ServerOptions *opt)
 {
     char err[NET_ERR_LEN];
     int fd = net_listen(opt->bind_addr, opt->port, SERVER_BACKLOG, err, sizeof err);
-    if (fd >= 0 && nonblocking && net_set_nonblocking(fd, err, sizeof err) < 0) {
-        close(fd);
-        fd = -1;
-    }
     if (fd < 0)
         log_error("cannot listen on %s:%d: %s", opt->bind_addr, opt->port, err);
     return fd;
@@ -89,7 +86,7 @@ int server_open(ServerBase *base, int argc, char **argv,
         log_error("%s", err);
         return -1;
     }
-    base->listen_fd = open_listener(&opt, setup->nonblocking_listen);
+    base->listen_fd = open_listener(&opt);
     if (base->listen_fd < 0) {
         store_close(base->store, err, sizeof err);
         return -1;

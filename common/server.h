@@ -27,7 +27,6 @@
 /* What differs between the stages at start-up. */
 typedef struct ServerSetup {
     const char *program;             /* prefix of log lines */
-    bool        nonblocking_listen;  /* stage 2: accept() must never wait */
     bool        with_max_clients;    /* --max-clients exists */
     long        default_max_clients; /* when --max-clients is not given */
 } ServerSetup;

@@ -53,7 +53,6 @@
 
 static const ServerSetup BLOCKING_SETUP = {
     .program = "kvserver-blocking",
-    .nonblocking_listen = false,
     .with_max_clients = false,
     .default_max_clients = 1,       /* one client at a time */
 };

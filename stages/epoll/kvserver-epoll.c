@@ -77,7 +77,6 @@
 
 static const ServerSetup EPOLL_SETUP = {
     .program = "kvserver-epoll",
-    .nonblocking_listen = true,
     .with_max_clients = true,
     .default_max_clients = 10000,
 };
@@ -371,7 +370,10 @@ int main(int argc, char **argv)
     int exit_status;
     if (server_open(&srv.base, argc, argv, &EPOLL_SETUP, &exit_status) < 0)
         return exit_status;
-    acceptor_init(&srv.acceptor, srv.base.listen_fd);
+    if (acceptor_init(&srv.acceptor, srv.base.listen_fd) < 0) {
+        server_close(&srv.base);
+        return 1;
+    }
     int status = 0;
 
     /* Block SIGINT/SIGTERM; epoll_pwait() alone lets them in (see the top). */
@@ -379,9 +381,10 @@ int main(int argc, char **argv)
     signals_shutdown_set(&shutdown_signals);
     if (open_epoll(&srv) < 0)
         status = 1;
-    else if (sigprocmask(SIG_BLOCK, &shutdown_signals, &during_wait) < 0)
+    else if (sigprocmask(SIG_BLOCK, &shutdown_signals, &during_wait) < 0) {
         log_error("sigprocmask: %s", strerror(errno));
-    else
+        status = 1;
+    } else
         run_server(&srv, &during_wait);
 
     close_everything(&srv);

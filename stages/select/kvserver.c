@@ -72,7 +72,6 @@
 
 static const ServerSetup SELECT_SETUP = {
     .program = "kvserver",
-    .nonblocking_listen = true,
     .with_max_clients = true,
     .default_max_clients = FD_SETSIZE - RESERVED_FDS,
 };
@@ -267,18 +266,23 @@ int main(int argc, char **argv)
         server_close(&srv.base);
         return 1;
     }
-    acceptor_init(&srv.acceptor, srv.base.listen_fd);
+    if (acceptor_init(&srv.acceptor, srv.base.listen_fd) < 0) {
+        server_close(&srv.base);
+        return 1;
+    }
 
     /* Block SIGINT/SIGTERM; pselect() alone lets them in (see the top). */
     sigset_t shutdown_signals, during_select;
     signals_shutdown_set(&shutdown_signals);
-    if (sigprocmask(SIG_BLOCK, &shutdown_signals, &during_select) < 0)
+    int status = 0;
+    if (sigprocmask(SIG_BLOCK, &shutdown_signals, &during_select) < 0) {
         log_error("sigprocmask: %s", strerror(errno));
-    else
+        status = 1;
+    } else
         run_server(&srv, &during_select);
 
     close_everything(&srv);
-    return server_close(&srv.base) < 0 ? 1 : 0;
+    return server_close(&srv.base) < 0 ? 1 : status;
 }
 
 /* END SOLUTION */
