@@ -218,8 +218,10 @@ def milestone_table(subs, layout):
 
 def stall_point(rows, layout):
     """The required milestone where the share of graded submissions that
-    pass it fully drops the most from the one before (the first from
-    100%): (milestone row, share, previous row or None, previous share)."""
+    pass it fully keeps the smallest part of the one before (the first's
+    is compared with 100%): where the most of those still going stop.
+    Relative, not absolute: 60% falling to 30% is a worse stall than 90%
+    to 70%.  (milestone row, share, previous row or None, previous share)."""
     best, prev, prev_share = None, None, 1.0
     for row in rows:
         if row[1] in layout.bonus:
@@ -229,7 +231,7 @@ def stall_point(rows, layout):
         if not n:
             continue
         share = c["full"] / n
-        drop = prev_share - share
+        drop = 1 - share / prev_share if prev_share else 0
         if drop > 0 and (best is None or drop > best[0]):
             best = (drop, row, share, prev, prev_share)
         prev, prev_share = row, share
@@ -383,7 +385,7 @@ def columns_svg(labels, series, caption, unit="submissions"):
 
 def milestones_svg(rows, stall_mid):
     """One stacked bar per milestone: full, partly, none, not graded."""
-    label_w, bar_w, row_h, gap = 300, 460, 26, 12
+    label_w, bar_w, row_h, gap = 420, 440, 26, 12
     parts = [("full", FULL, "#fff", "passed fully"), ("partly", PARTLY, "#000", "partly"),
              ("none", NONE, "#fff", "not at all"), ("ungraded", UNGRADED, "#000", "not graded")]
     y, out, last_stage = 4, [], None

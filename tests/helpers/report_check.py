@@ -102,6 +102,11 @@ def load_gradebook(csv_path):
     return rows, reports
 
 
+def basenames(text):
+    """text with each path reduced to its last component."""
+    return re.sub(r"\S*/", "", text)
+
+
 def milestone(test):
     return next((t.split(":", 1)[1] for t in test["tags"] if t.startswith("milestone:")), "")
 
@@ -176,7 +181,9 @@ def check_numbers(page_path, csv_path):
             fail(f"tests failed: {short}: {count} on the page, {len(fails[match[0]])} in the "
                  "gradebook")
         line = re.sub(r" \(\d+ of \d+\)$", "", message)
-        if not any(line in out for out in fails[match[0]]):
+        # (the page cuts the grading machine's paths: compare basenames too)
+        if not any(line in out or basenames(line) in basenames(out)
+                   for out in fails[match[0]]):
             fail(f"tests failed: {short}: the message {line!r} is in none of its failures")
         counts.append(count)
     if counts != sorted(counts, reverse=True) or (counts and counts[0] !=
